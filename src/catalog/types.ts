@@ -1,0 +1,54 @@
+import type { Logger } from "../core/logger.js";
+import type { Distro, Package } from "../sbom/model.js";
+
+/** A file captured by the layer walk for a cataloger, as it stands in one filesystem state. */
+export interface FileRef {
+  /** Absolute, normalised path inside the image ("/var/lib/dpkg/status"). */
+  path: string;
+  size: number;
+  /** Index of the layer that wrote this version of the file (-1 for fs:// inputs). */
+  layerIndex: number;
+  mode?: number;
+  /** Whole content (bounded by the max-file-size limit). */
+  read(): Promise<Buffer>;
+  /** Bytes [start, end) of the content; cheap even for large files. */
+  readRange(start: number, end: number): Promise<Buffer>;
+}
+
+export interface CatalogInput {
+  /** The files this cataloger wanted, present in the filesystem state being catalogued. */
+  files: readonly FileRef[];
+  /** Distro detected in the same filesystem state, if any (for purl qualifiers). */
+  distro?: Distro;
+  /** Whether a path exists in that filesystem state (any file type). */
+  exists(path: string): boolean;
+  logger: Logger;
+}
+
+export interface CatalogResult {
+  /**
+   * Packages found. Catalogers fill `locations[].path` (and `layerIndex` from the FileRef when the
+   * attribution is "file"); the indexer fills layer attribution for "database" catalogers.
+   */
+  packages: Package[];
+  /** Non-fatal problems (a malformed record skipped …), each naming the file. */
+  warnings: string[];
+}
+
+export interface Cataloger {
+  /** Short unique name ("dpkg", "npm", "java" …); recorded as Package.foundBy. */
+  readonly name: string;
+  /** Bump when output changes: part of the per-layer and SBOM cache keys. */
+  readonly version: string;
+  readonly kind: "os" | "language";
+  /**
+   * "database": the package set is read from a database rewritten by each install (dpkg status, apk
+   * installed, rpmdb); the indexer catalogues every layer state where those files changed and
+   * attributes each package to the layer that introduced its current version.
+   * "file": each package is evidenced by its own file(s); the package's layer is its file's layer.
+   */
+  readonly attribution: "database" | "file";
+  /** Does this cataloger want the file at `path` (absolute, normalised)? Called for every file: keep it cheap. */
+  wants(path: string, size: number): boolean;
+  catalog(input: CatalogInput): Promise<CatalogResult>;
+}

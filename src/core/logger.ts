@@ -1,0 +1,45 @@
+/**
+ * Progress and warnings go to stderr in Docker Scout's vocabulary ("    ✓ Indexed 187 packages").
+ * A Logger is passed in a context object; nothing writes to stderr directly.
+ */
+export interface Logger {
+  /** A `✓ ...` progress line (suppressed by --quiet). */
+  progress(message: string): void;
+  /** A warning line (always shown unless --quiet; collected for JSON outputs). */
+  warn(message: string): void;
+  /** Debug detail, shown with --verbose / VIGIL_DEBUG=1. */
+  debug(message: string): void;
+  readonly warnings: readonly string[];
+}
+
+/** Strip C0/C1 control characters (ANSI escapes included) from text that came from an image or a feed. */
+export function sanitizeTerminal(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
+}
+
+export function createLogger(
+  opts: { quiet?: boolean; verbose?: boolean; stream?: NodeJS.WritableStream } = {},
+): Logger {
+  const stream = opts.stream ?? process.stderr;
+  const warnings: string[] = [];
+  const verbose = opts.verbose ?? process.env.VIGIL_DEBUG === "1";
+  return {
+    warnings,
+    progress(message) {
+      if (!opts.quiet) stream.write(`    ✓ ${sanitizeTerminal(message)}\n`);
+    },
+    warn(message) {
+      warnings.push(message);
+      if (!opts.quiet) stream.write(`    ! ${sanitizeTerminal(message)}\n`);
+    },
+    debug(message) {
+      if (verbose) stream.write(`    · ${sanitizeTerminal(message)}\n`);
+    },
+  };
+}
+
+/** A logger that records and prints nothing; for tests and library use. */
+export function silentLogger(): Logger {
+  const warnings: string[] = [];
+  return { warnings, progress() {}, warn: (m) => void warnings.push(m), debug() {} };
+}
