@@ -74,3 +74,55 @@ export interface OpenOptions {
   limits: ImageLimits;
   logger: import("../core/logger.js").Logger;
 }
+
+/** What the layer walk knows about one path of the final filesystem. */
+export interface FileIndexEntry {
+  path: string;
+  type: "file" | "dir" | "symlink" | "hardlink" | "other";
+  size: number;
+  mode?: number;
+  /** Index of the layer that last wrote the path. */
+  layerIndex: number;
+  /** Symlink / hardlink target as stored (already checked to stay inside the root). */
+  linkTarget?: string;
+}
+
+/** The final filesystem of an image: every surviving path and the layer that last wrote it. */
+export interface FileIndex {
+  get(path: string): FileIndexEntry | undefined;
+  has(path: string): boolean;
+  /** Resolve symlinks inside the image root (loops and escapes give undefined). */
+  resolve(path: string): FileIndexEntry | undefined;
+  entries(): Iterable<FileIndexEntry>;
+  readonly size: number;
+}
+
+/** Captured files (the ones some cataloger wanted) as they stand after a given layer. */
+export interface WalkResult {
+  fileIndex: FileIndex;
+  layerCount: number;
+  /** Captured files visible in the final filesystem. */
+  finalFiles(): import("../catalog/types.js").FileRef[];
+  /** Captured files visible after applying layers 0..layerIndex (for "database" attribution). */
+  filesAfterLayer(layerIndex: number): import("../catalog/types.js").FileRef[];
+  /** Captured paths that layer `layerIndex` wrote or deleted (whiteouts included). */
+  changedByLayer(layerIndex: number): readonly string[];
+  /** Bytes read (uncompressed) and timing, for progress and benchmarks. */
+  stats: { bytesRead: number; entries: number; layersFromCache: number; millis: number };
+  /** Releases temp files holding spilled captures. */
+  dispose(): Promise<void>;
+}
+
+export interface WalkOptions {
+  /** Union of the catalogers' `wants`. */
+  wants(path: string, size: number): boolean;
+  limits: ImageLimits;
+  logger: import("../core/logger.js").Logger;
+  /** Layers decompressed at once (default: 2). */
+  concurrency?: number;
+  /**
+   * Key of the per-layer cache (catalogers' names and versions); when set, layer summaries are read from
+   * and written to `${cacheDir()}/layers/` keyed by diffID + this key, and a cached layer is not read.
+   */
+  layerCacheKey?: string;
+}
