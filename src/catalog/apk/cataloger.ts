@@ -1,0 +1,85 @@
+/** apk cataloger: /lib/apk/db/installed (Alpine, Wolfi, Chainguard and other apk-based distros). */
+import { VigilError } from "../../core/errors.js";
+import type { Distro, Package } from "../../sbom/model.js";
+import { buildPurl, distroQualifier } from "../../sbom/purl.js";
+import type { Cataloger, CatalogInput, CatalogResult } from "../types.js";
+import { type ApkRecord, parseApkInstalled } from "./installed.js";
+
+export const APK_INSTALLED = "/lib/apk/db/installed";
+const MAX_WARNINGS = 20;
+
+export const apkCataloger: Cataloger = {
+  name: "apk",
+  version: "1",
+  kind: "os",
+  attribution: "database",
+  wants: (path) => path === APK_INSTALLED,
+  catalog: catalogApk,
+};
+
+async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
+  const warnings: string[] = [];
+  const packages: Package[] = [];
+  for (const file of input.files) {
+    if (file.path !== APK_INSTALLED) continue;
+    const buf = await file.read();
+    if (buf.length === 0) continue;
+    if (buf.includes(0))
+      throw new VigilError("PACKAGE_DB", `${file.path}: not an apk database (binary content)`);
+    const { records, errors } = parseApkInstalled(buf.toString("utf8"));
+    if (records.length === 0 && errors.length > 0) {
+      throw new VigilError(
+        "PACKAGE_DB",
+        `${file.path}: no readable package record (${errors.length} malformed records)`,
+      );
+    }
+    for (const e of errors.slice(0, MAX_WARNINGS))
+      warnings.push(`${file.path}: record at line ${e.line} skipped: ${e.reason}`);
+    if (errors.length > MAX_WARNINGS)
+      warnings.push(`${file.path}: ${errors.length - MAX_WARNINGS} more malformed records skipped`);
+    const seen = new Set<string>();
+    for (const rec of records) {
+      const pkg = toPackage(rec, file.path, file.layerIndex, input.distro);
+      if (seen.has(pkg.id)) continue;
+      seen.add(pkg.id);
+      packages.push(pkg);
+    }
+  }
+  return { packages, warnings };
+}
+
+function toPackage(rec: ApkRecord, path: string, layerIndex: number, distro: Distro | undefined): Package {
+  const namespace = distro?.id && distro.id !== "linux" ? distro.id : "alpine";
+  const sourceName = rec.origin || rec.name;
+  const pkg: Package = {
+    id: `apk:${rec.name}@${rec.version}${rec.arch ? `:${rec.arch}` : ""}`,
+    type: "apk",
+    name: rec.name,
+    namespace,
+    version: rec.version,
+    purl: buildPurl({
+      type: "apk",
+      namespace,
+      name: rec.name,
+      version: rec.version,
+      qualifiers: {
+        arch: rec.arch,
+        distro: distroQualifier(distro),
+        upstream: sourceName !== rec.name ? sourceName : undefined,
+      },
+    }),
+    sourceName,
+    locations: [{ path, ...(layerIndex >= 0 ? { layerIndex } : {}) }],
+    foundBy: "apk",
+  };
+  if (rec.arch) pkg.arch = rec.arch;
+  if (rec.license) pkg.licenses = [rec.license];
+  if (rec.files.length) pkg.files = rec.files;
+  const metadata: Record<string, string> = {};
+  if (rec.maintainer) metadata.maintainer = rec.maintainer;
+  if (rec.buildTime) metadata.buildTime = rec.buildTime;
+  if (rec.commit) metadata.commit = rec.commit;
+  if (rec.url) metadata.url = rec.url;
+  if (Object.keys(metadata).length) pkg.metadata = metadata;
+  return pkg;
+}

@@ -1,0 +1,199 @@
+/**
+ * dpkg cataloger: /var/lib/dpkg/status and distroless /var/lib/dpkg/status.d/* entries, owned files
+ * from info/<name>[:arch].list (or status.d/<name>.md5sums), licences from /usr/share/doc/<name>/copyright.
+ */
+import { VigilError } from "../../core/errors.js";
+import type { Distro, Package } from "../../sbom/model.js";
+import { buildPurl, distroQualifier } from "../../sbom/purl.js";
+import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
+import { parseControl } from "./control.js";
+import { licensesFromCopyright } from "./copyright.js";
+import { type DpkgRecord, debEpoch, isInstalled, recordFromStanza } from "./status.js";
+
+export const DPKG_STATUS = "/var/lib/dpkg/status";
+const STATUS_D = "/var/lib/dpkg/status.d/";
+const INFO = "/var/lib/dpkg/info/";
+const DOC = "/usr/share/doc/";
+/** Maintainer-script and control-file companions that sit next to status.d entries but are not entries. */
+const STATUS_D_SIDE =
+  /\.(preinst|postinst|prerm|postrm|conffiles|list|triggers|shlibs|symbols|templates|config)$/;
+/** At most this many warnings per file; the rest are counted. */
+const MAX_WARNINGS_PER_FILE = 20;
+
+export const dpkgCataloger: Cataloger = {
+  name: "dpkg",
+  version: "1",
+  kind: "os",
+  attribution: "database",
+  wants(path) {
+    if (path === DPKG_STATUS) return true;
+    if (path.startsWith(STATUS_D)) {
+      const rest = path.slice(STATUS_D.length);
+      return rest !== "" && !rest.includes("/") && !STATUS_D_SIDE.test(rest);
+    }
+    if (path.startsWith(INFO)) return path.endsWith(".list") && !path.includes("/", INFO.length);
+    if (path.startsWith(DOC) && path.endsWith("/copyright")) {
+      const mid = path.slice(DOC.length, -"/copyright".length);
+      return mid !== "" && !mid.includes("/");
+    }
+    return false;
+  },
+  catalog: catalogDpkg,
+};
+
+interface Found {
+  rec: DpkgRecord;
+  file: FileRef;
+}
+
+async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
+  const warnings: string[] = [];
+  const dbFiles: FileRef[] = [];
+  const lists = new Map<string, FileRef>();
+  const md5sums = new Map<string, FileRef>();
+  const copyrights = new Map<string, FileRef>();
+  for (const f of input.files) {
+    if (f.path === DPKG_STATUS) dbFiles.unshift(f);
+    else if (f.path.startsWith(STATUS_D)) {
+      if (f.path.endsWith(".md5sums")) md5sums.set(f.path.slice(STATUS_D.length, -".md5sums".length), f);
+      else dbFiles.push(f);
+    } else if (f.path.startsWith(INFO)) lists.set(f.path.slice(INFO.length, -".list".length), f);
+    else if (f.path.startsWith(DOC)) copyrights.set(f.path.slice(DOC.length, -"/copyright".length), f);
+  }
+  if (dbFiles.length === 0) return { packages: [], warnings };
+
+  const found: Found[] = [];
+  for (const file of dbFiles) {
+    const buf = await file.read();
+    const isMain = file.path === DPKG_STATUS;
+    if (buf.length === 0) continue;
+    if (buf.includes(0)) {
+      const msg = `${file.path}: not a dpkg status file (binary content)`;
+      if (isMain) throw new VigilError("PACKAGE_DB", msg);
+      warnings.push(msg);
+      continue;
+    }
+    const { stanzas, errors } = parseControl(buf.toString("utf8"));
+    const fileWarnings: string[] = errors.map(
+      (e) => `${file.path}: stanza at line ${e.line} skipped: ${e.reason}`,
+    );
+    let kept = 0;
+    for (const st of stanzas) {
+      const rec = recordFromStanza(st);
+      if (typeof rec === "string") {
+        fileWarnings.push(`${file.path}: stanza at line ${st.line} skipped: ${rec}`);
+        continue;
+      }
+      kept++;
+      if (isInstalled(rec.status)) found.push({ rec, file });
+    }
+    if (isMain && kept === 0 && fileWarnings.length > 0) {
+      throw new VigilError(
+        "PACKAGE_DB",
+        `${file.path}: no readable package record (${fileWarnings.length} malformed stanzas)`,
+      );
+    }
+    warnings.push(...fileWarnings.slice(0, MAX_WARNINGS_PER_FILE));
+    if (fileWarnings.length > MAX_WARNINGS_PER_FILE)
+      warnings.push(
+        `${file.path}: ${fileWarnings.length - MAX_WARNINGS_PER_FILE} more malformed stanzas skipped`,
+      );
+  }
+
+  const packages: Package[] = [];
+  const seen = new Set<string>();
+  for (const { rec, file } of found) {
+    const id = `deb:${rec.name}@${rec.version}${rec.arch ? `:${rec.arch}` : ""}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const pkg = toPackage(rec, file, input.distro, id);
+    const listFile =
+      (rec.arch ? lists.get(`${rec.name}:${rec.arch}`) : undefined) ??
+      lists.get(rec.name) ??
+      (file.path.startsWith(STATUS_D) ? md5sums.get(file.path.slice(STATUS_D.length)) : undefined) ??
+      md5sums.get(rec.name);
+    if (listFile) {
+      try {
+        const text = (await listFile.read()).toString("utf8");
+        const files = listFile.path.endsWith(".md5sums") ? filesFromMd5sums(text) : filesFromList(text);
+        if (files.length) pkg.files = files;
+      } catch (e) {
+        warnings.push(`${listFile.path}: unreadable: ${(e as Error).message}`);
+      }
+    }
+    const cr = copyrights.get(rec.name);
+    if (cr) {
+      try {
+        const lic = licensesFromCopyright((await cr.read()).toString("utf8"));
+        if (lic.length) pkg.licenses = lic;
+      } catch (e) {
+        warnings.push(`${cr.path}: unreadable: ${(e as Error).message}`);
+      }
+    }
+    packages.push(pkg);
+  }
+  return { packages, warnings };
+}
+
+function toPackage(rec: DpkgRecord, file: FileRef, distro: Distro | undefined, id: string): Package {
+  const namespace = distro?.id && distro.id !== "linux" ? distro.id : "debian";
+  const purl = buildPurl({
+    type: "deb",
+    namespace,
+    name: rec.name,
+    version: rec.version,
+    qualifiers: {
+      arch: rec.arch,
+      distro: distroQualifier(distro),
+      upstream: rec.sourceName !== rec.name ? rec.sourceName : undefined,
+    },
+  });
+  const pkg: Package = {
+    id,
+    type: "deb",
+    name: rec.name,
+    namespace,
+    version: rec.version,
+    purl,
+    sourceName: rec.sourceName,
+    locations: [{ path: file.path, ...(file.layerIndex >= 0 ? { layerIndex: file.layerIndex } : {}) }],
+    foundBy: "dpkg",
+  };
+  if (rec.sourceVersion) pkg.sourceVersion = rec.sourceVersion;
+  const epoch = debEpoch(rec.version);
+  if (epoch !== undefined) pkg.epoch = epoch;
+  if (rec.arch) pkg.arch = rec.arch;
+  const metadata: Record<string, string> = {};
+  if (rec.maintainer) metadata.maintainer = rec.maintainer;
+  if (rec.installedSize) metadata.installedSize = rec.installedSize;
+  if (Object.keys(metadata).length) pkg.metadata = metadata;
+  return pkg;
+}
+
+/**
+ * Paths from an info/*.list file, without the directories that only contain other listed paths
+ * (dpkg lists each directory before its contents) and without "/.".
+ */
+export function filesFromList(text: string): string[] {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let p = lines[i]!;
+    if (p.endsWith("\r")) p = p.slice(0, -1);
+    if (p === "" || p === "/.") continue;
+    const next = lines[i + 1];
+    if (next?.startsWith(p) && next.charCodeAt(p.length) === 47 /* / */) continue;
+    out.push(p);
+  }
+  return out;
+}
+
+/** Paths from an md5sums file ("<md5>  relative/path"). */
+export function filesFromMd5sums(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^[0-9a-f]{32}\s+\*?(.+?)\r?$/.exec(line);
+    if (m) out.push(m[1]!.startsWith("/") ? m[1]! : `/${m[1]}`);
+  }
+  return out;
+}

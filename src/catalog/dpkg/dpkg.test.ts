@@ -1,0 +1,279 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isVigilError } from "../../core/errors.js";
+import { silentLogger } from "../../core/logger.js";
+import type { Distro } from "../../sbom/model.js";
+import { memoryFileRef } from "../distro/file-ref.js";
+import { parseTxtar, pkgdbPath, treeFileRefs } from "../distro/testing.js";
+import type { FileRef } from "../types.js";
+import { DPKG_STATUS, dpkgCataloger, filesFromList } from "./cataloger.js";
+import { parseControl } from "./control.js";
+import { licensesFromCopyright } from "./copyright.js";
+
+const DEBIAN12: Distro = { id: "debian", versionId: "12", codename: "bookworm" };
+const UBUNTU1804: Distro = { id: "ubuntu", versionId: "18.04", codename: "bionic" };
+
+function run(files: FileRef[], distro?: Distro) {
+  const wanted = files.filter((f) => dpkgCataloger.wants(f.path, f.size));
+  return dpkgCataloger.catalog({ files: wanted, distro, exists: () => false, logger: silentLogger() });
+}
+
+function statusOf(rel: string, path = DPKG_STATUS): FileRef {
+  return memoryFileRef(path, readFileSync(pkgdbPath(rel)), 3);
+}
+
+describe("dpkg cataloger on real status files", () => {
+  it.each([
+    ["dpkg/claircore/texlive.status", 357],
+    ["dpkg/claircore/postgresql.status", 3],
+    ["dpkg/claircore/debian-only.status", 1],
+    ["dpkg/osv-scalibr/dpkg/valid", 7],
+  ])("%s has %i installed packages", async (rel, n) => {
+    const r = await run([statusOf(rel)], DEBIAN12);
+    expect(r.packages).toHaveLength(n);
+    expect(r.warnings).toEqual([]);
+    expect(new Set(r.packages.map((p) => p.id)).size).toBe(n);
+  });
+
+  it("vcpkg.status: 24 installed stanzas, of which 9 are vcpkg Feature stanzas without a version", async () => {
+    const r = await run([statusOf("dpkg/claircore/vcpkg.status")]);
+    expect(r.packages).toHaveLength(15);
+    expect(r.warnings).toHaveLength(9);
+    expect(r.warnings[0]).toMatch(/stanza at line \d+ skipped: package curl has no Version field/);
+  });
+
+  it("trivy valid (Ubuntu 18.04, from the txtar): 90 of 91 stanzas installed", async () => {
+    const ar = parseTxtar(readFileSync(pkgdbPath("dpkg/trivy/valid.txtar"), "utf8"));
+    const text = ar.get("var/lib/dpkg/status") ?? ar.get("/var/lib/dpkg/status");
+    expect(text).toBeDefined();
+    expect(text).toBe(readFileSync(pkgdbPath("dpkg/trivy/valid.extracted/var/lib/dpkg/status"), "utf8"));
+    const r = await run([memoryFileRef(DPKG_STATUS, text!, 0)], UBUNTU1804);
+    expect(r.packages).toHaveLength(90);
+    const byName = new Map(r.packages.map((p) => [p.name, p]));
+    expect(byName.get("base-files")?.version).toBe("10.1ubuntu2.2");
+    const libc6 = byName.get("libc6")!;
+    expect(libc6).toMatchObject({
+      id: "deb:libc6@2.27-3ubuntu1:amd64",
+      type: "deb",
+      namespace: "ubuntu",
+      version: "2.27-3ubuntu1",
+      arch: "amd64",
+      sourceName: "glibc",
+      foundBy: "dpkg",
+      locations: [{ path: DPKG_STATUS, layerIndex: 0 }],
+    });
+    expect(libc6.purl).toBe(
+      "pkg:deb/ubuntu/libc6@2.27-3ubuntu1?arch=amd64&distro=ubuntu-18.04&upstream=glibc",
+    );
+    // Source with a version in parentheses, and an epoch in the binary version.
+    const libgcc1 = byName.get("libgcc1")!;
+    expect(libgcc1).toMatchObject({
+      sourceName: "gcc-8",
+      sourceVersion: "8-20180414-1ubuntu2",
+      version: "1:8-20180414-1ubuntu2",
+      epoch: 1,
+    });
+    expect(libgcc1.purl).toBe(
+      "pkg:deb/ubuntu/libgcc1@1:8-20180414-1ubuntu2?arch=amd64&distro=ubuntu-18.04&upstream=gcc-8",
+    );
+    expect(byName.get("mount")).toMatchObject({ sourceName: "util-linux", version: "2.31.1-0.4ubuntu3.1" });
+    // A package whose source is itself has no upstream qualifier and no sourceVersion.
+    const bf = byName.get("base-files")!;
+    expect(bf.sourceName).toBe("base-files");
+    expect(bf.sourceVersion).toBeUndefined();
+    expect(bf.purl).not.toContain("upstream=");
+    expect(bf.metadata?.maintainer).toContain("ubuntu");
+    expect(bf.metadata?.installedSize).toMatch(/^\d+$/);
+  });
+
+  it("only installed states count (statusfield)", async () => {
+    const r = await run([statusOf("dpkg/osv-scalibr/dpkg/statusfield")]);
+    expect(r.packages.map((p) => p.name).sort()).toEqual([
+      "wantdeinstall_installed",
+      "wantinstall_installed",
+      "wantnostatus",
+      "wantpurge_installed",
+    ]);
+  });
+
+  it("malformed stanzas are skipped with a warning naming file and line (trivy corrupsed)", async () => {
+    const r = await run([statusOf("dpkg/trivy/corrupsed.extracted/var/lib/dpkg/status")], UBUNTU1804);
+    expect(r.packages.map((p) => p.name)).toEqual([
+      "libpam-runtime",
+      "libpam-modules-bin",
+      "makedev",
+      "libgcc1",
+    ]);
+    expect(r.warnings).toHaveLength(2);
+    expect(r.warnings[0]).toMatch(/^\/var\/lib\/dpkg\/status: stanza at line \d+ skipped: .*no Version/);
+    expect(r.warnings[1]).toMatch(/invalid version "1:5\.#"/);
+  });
+
+  it("a broken line inside a stanza drops only that stanza", async () => {
+    const text = readFileSync(pkgdbPath("dpkg/claircore/postgresql.status"), "utf8");
+    const lines = text.split("\n");
+    const second = lines.findIndex((l, i) => i > 0 && l.startsWith("Package:"));
+    lines.splice(second + 1, 0, "this line has no colon");
+    const r = await run([memoryFileRef(DPKG_STATUS, lines.join("\n"))]);
+    expect(r.packages).toHaveLength(2);
+    expect(r.warnings).toEqual([
+      `/var/lib/dpkg/status: stanza at line ${second + 1} skipped: line ${second + 2} is not a "Field: value" line`,
+    ]);
+  });
+
+  it("reads this machine's /var/lib/dpkg/status with info/*.list and copyright licences", async () => {
+    expect(existsSync("/var/lib/dpkg/status")).toBe(true);
+    const status = readFileSync("/var/lib/dpkg/status");
+    const files: FileRef[] = [memoryFileRef(DPKG_STATUS, status, 0)];
+    for (const n of readdirSync("/var/lib/dpkg/info")) {
+      if (n.endsWith(".list"))
+        files.push(memoryFileRef(`/var/lib/dpkg/info/${n}`, readFileSync(`/var/lib/dpkg/info/${n}`)));
+    }
+    for (const n of readdirSync("/usr/share/doc")) {
+      const p = join("/usr/share/doc", n, "copyright");
+      if (existsSync(p)) files.push(memoryFileRef(p, readFileSync(p)));
+    }
+    const r = await run(files, DEBIAN12);
+    // Independent count: stanzas whose Status state is "installed".
+    const want = status
+      .toString()
+      .split(/\n\n+/)
+      .filter((s) => /^Status: \S+ \S+ installed$/m.test(s)).length;
+    expect(want).toBeGreaterThan(50);
+    expect(r.packages).toHaveLength(want);
+    expect(r.warnings).toEqual([]);
+    const withFiles = r.packages.filter((p) => p.files?.length).length;
+    expect(withFiles / r.packages.length).toBeGreaterThan(0.95);
+    const libc = r.packages.find((p) => p.name === "libc6");
+    expect(libc?.files).toContain(`/usr/share/doc/libc6/copyright`);
+    expect(libc?.sourceName).toBe("glibc");
+    expect(r.packages.filter((p) => p.licenses?.length).length).toBeGreaterThan(r.packages.length / 3);
+  });
+});
+
+describe("distroless status.d", () => {
+  it("libsqlite3-0 with md5sums as its file list and the copyright licences", async () => {
+    const r = await run(treeFileRefs(pkgdbPath("dpkg/syft/image-distroless-deb"), 1), {
+      ...DEBIAN12,
+      versionId: "11",
+    });
+    expect(r.packages).toHaveLength(1);
+    const p = r.packages[0]!;
+    expect(p).toMatchObject({
+      name: "libsqlite3-0",
+      version: "3.34.1-3",
+      arch: "arm64",
+      sourceName: "sqlite3",
+      locations: [{ path: "/var/lib/dpkg/status.d/libsqlite3-0", layerIndex: 1 }],
+    });
+    expect(p.purl).toBe("pkg:deb/debian/libsqlite3-0@3.34.1-3?arch=arm64&distro=debian-11&upstream=sqlite3");
+    expect(p.files).toContain("/usr/lib/aarch64-linux-gnu/libsqlite3.so.0.8.6");
+    expect(p.licenses).toEqual(["public-domain", "GPL-2+"]);
+  });
+
+  it.each([
+    ["multiple", ["tzdata", "util-linux"], 2],
+    ["deinstall", ["linux-image-6.14.0-1012-aws"], 0],
+    ["single", ["apt"], 0],
+    ["corrupt", [], 1],
+    ["empty", [], 1],
+  ])("status.d/%s", async (name, names, nWarnings) => {
+    const f = statusOf(`dpkg/syft/var/lib/dpkg/status.d/${name}`, `/var/lib/dpkg/status.d/${name}`);
+    const r = await run([f]);
+    expect(r.packages.map((p) => p.name)).toEqual(names);
+    expect(r.warnings).toHaveLength(nWarnings);
+    for (const w of r.warnings) expect(w).toMatch(new RegExp(`^/var/lib/dpkg/status.d/${name}: `));
+  });
+
+  it("coreutils-relationships: 9 packages", async () => {
+    const f = statusOf(
+      "dpkg/syft/var/lib/dpkg/status.d/coreutils-relationships",
+      "/var/lib/dpkg/status.d/coreutils",
+    );
+    expect((await run([f])).packages).toHaveLength(9);
+  });
+
+  it("wants status.d entries but not their maintainer scripts", () => {
+    expect(dpkgCataloger.wants("/var/lib/dpkg/status.d/libc6", 1)).toBe(true);
+    expect(dpkgCataloger.wants("/var/lib/dpkg/status.d/libc6.md5sums", 1)).toBe(true);
+    expect(dpkgCataloger.wants("/var/lib/dpkg/status.d/libc6.preinst", 1)).toBe(false);
+    expect(dpkgCataloger.wants("/var/lib/dpkg/info/libc6:amd64.list", 1)).toBe(true);
+    expect(dpkgCataloger.wants("/var/lib/dpkg/info/libc6:amd64.md5sums", 1)).toBe(false);
+    expect(dpkgCataloger.wants("/usr/share/doc/libc6/copyright", 1)).toBe(true);
+    expect(dpkgCataloger.wants("/usr/share/doc/libc6/examples/copyright", 1)).toBe(false);
+    expect(dpkgCataloger.wants("/var/lib/dpkg/status-old", 1)).toBe(false);
+  });
+});
+
+describe("bad input", () => {
+  const texlive = readFileSync(pkgdbPath("dpkg/claircore/texlive.status"));
+
+  it("truncated status files give fewer packages, never a crash", async () => {
+    let last = 0;
+    for (const frac of [0.01, 0.13, 0.5, 0.77, 0.999]) {
+      const cut = texlive.subarray(0, Math.floor(texlive.length * frac));
+      const r = await run([memoryFileRef(DPKG_STATUS, cut)]);
+      expect(r.packages.length).toBeLessThanOrEqual(357);
+      expect(r.packages.length).toBeGreaterThanOrEqual(last);
+      last = r.packages.length;
+    }
+    expect(last).toBeGreaterThanOrEqual(355);
+  });
+
+  it("garbage text and binary content give a PACKAGE_DB error naming the file", async () => {
+    const garbage = Buffer.from("asdf\n\nyolo\n");
+    const bin = Buffer.alloc(2048, 0);
+    for (const buf of [garbage, bin]) {
+      const err = await run([memoryFileRef(DPKG_STATUS, buf)]).catch((e: unknown) => e);
+      expect(isVigilError(err) && err.code === "PACKAGE_DB").toBe(true);
+      expect((err as Error).message).toContain("/var/lib/dpkg/status");
+    }
+  });
+
+  it("an empty status file is simply empty", async () => {
+    expect((await run([memoryFileRef(DPKG_STATUS, "")])).packages).toEqual([]);
+    expect((await run([statusOf("dpkg/osv-scalibr/dpkg/empty")])).packages).toEqual([]);
+  });
+
+  it("hostile field values are rejected", async () => {
+    const r = await run([
+      memoryFileRef(
+        DPKG_STATUS,
+        "Package: ok\nStatus: install ok installed\nVersion: 1.0\n\nPackage: \u001b[31mred\nStatus: install ok installed\nVersion: 1\n",
+      ),
+    ]);
+    expect(r.packages.map((p) => p.name)).toEqual(["ok"]);
+    expect(r.warnings[0]).toMatch(/invalid package name/);
+  });
+});
+
+describe("helpers", () => {
+  it("filesFromList drops directories that only hold listed paths", () => {
+    expect(filesFromList("/.\n/usr\n/usr/bin\n/usr/bin/tar\n/usr/share/empty-dir\n/etc/x\n")).toEqual([
+      "/usr/bin/tar",
+      "/usr/share/empty-dir",
+      "/etc/x",
+    ]);
+  });
+
+  it("parseControl keeps continuation lines only for requested fields", () => {
+    const { stanzas } = parseControl(
+      "Package: a\nDescription: x\n more\nConffiles:\n /etc/a 1\n",
+      new Set(["Conffiles"]),
+    );
+    expect(stanzas[0]!.fields.get("Description")).toBe("x");
+    expect(stanzas[0]!.fields.get("Conffiles")).toBe("\n/etc/a 1");
+  });
+
+  it("licences from the corpus copyright files", () => {
+    const read = (rel: string) => readFileSync(pkgdbPath(rel), "utf8");
+    expect(licensesFromCopyright(read("dpkg/trivy/common-license-copyright"))).toEqual(
+      expect.arrayContaining(["GPL-2"]),
+    );
+    expect(
+      licensesFromCopyright(read("dpkg/syft/image-dpkg/usr/share/doc/libpam-runtime/copyright")),
+    ).toEqual(expect.arrayContaining(["GPL-2"]));
+    expect(licensesFromCopyright(read("dpkg/trivy/no-license-copyright"))).toEqual([]);
+  });
+});
