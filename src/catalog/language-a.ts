@@ -1,0 +1,9 @@
+/**
+ * Language catalogers, part A: npm, PyPI, RubyGems, Composer, NuGet (part B, Java/Go/Rust, lives in
+ * language-b). The indexer concatenates these lists; order does not matter (each owns its files).
+ */
+import { npmCataloger } from "./npm/index.js";
+import { pythonCataloger } from "./python/index.js";
+import type { Cataloger } from "./types.js";
+
+export const languageCatalogersA: Cataloger[] = [npmCataloger, pythonCataloger];
