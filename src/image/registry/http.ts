@@ -1,0 +1,220 @@
+import { Readable, Transform } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { VigilError } from "../../core/errors.js";
+
+/**
+ * A small HTTP layer for registry traffic on top of Node's fetch: manual redirects (bounded, and the
+ * Authorization header is dropped when a redirect leaves the origin), a timeout for the response head,
+ * an idle timeout for bodies (slow-loris), retries with backoff on 429/5xx and connection errors, and
+ * bounded reads of small documents.
+ */
+export interface HttpOptions {
+  /** Milliseconds to wait for response headers (default 30 s). */
+  headerTimeoutMs?: number;
+  /** Milliseconds a body may stay silent before the transfer is aborted (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Retries for 429, 5xx and connection failures (default 3). */
+  retries?: number;
+  /** Base backoff in ms (default 250, doubled each retry, capped at 5 s; Retry-After honoured up to 10 s). */
+  backoffMs?: number;
+  maxRedirects?: number;
+}
+
+export interface HttpRequest {
+  method?: "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  url: string;
+  body: ReadableStream<Uint8Array> | null;
+}
+
+const DEFAULTS = {
+  headerTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+  retries: 3,
+  backoffMs: 250,
+  maxRedirects: 5,
+};
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Strips credentials from a URL before it appears in any message. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    for (const k of [...u.searchParams.keys()]) {
+      if (/token|secret|password|signature|credential/i.test(k)) u.searchParams.set(k, "REDACTED");
+    }
+    return u.toString();
+  } catch {
+    return "<url>";
+  }
+}
+
+async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Promise<HttpResponse> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new Error("timeout")), o.headerTimeoutMs);
+  try {
+    const res = await fetch(url, {
+      method: req.method ?? "GET",
+      headers: req.headers,
+      body: req.body,
+      redirect: "manual",
+      signal: ac.signal,
+    });
+    clearTimeout(timer);
+    return { status: res.status, headers: res.headers, url, body: res.body };
+  } catch (err) {
+    clearTimeout(timer);
+    if (ac.signal.aborted)
+      throw new VigilError(
+        "NETWORK",
+        `no response from ${redactUrl(url)} within ${Math.round(o.headerTimeoutMs / 1000)} s`,
+      );
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new VigilError(
+      "NETWORK",
+      `cannot reach ${redactUrl(url)}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/** Performs a request with redirects and retries. The caller consumes or cancels `body`. */
+export async function httpRequest(
+  url: string,
+  req: HttpRequest = {},
+  opts: HttpOptions = {},
+): Promise<HttpResponse> {
+  const o = { ...DEFAULTS, ...opts };
+  let attempt = 0;
+  for (;;) {
+    let current = url;
+    let headers = { ...(req.headers ?? {}) };
+    const seen = new Set<string>();
+    let res: HttpResponse;
+    try {
+      for (let hops = 0; ; hops++) {
+        res = await once(current, { ...req, headers }, o);
+        if (![301, 302, 303, 307, 308].includes(res.status)) break;
+        await res.body?.cancel().catch(() => {});
+        const loc = res.headers.get("location");
+        if (!loc) throw new VigilError("REGISTRY", `redirect without a Location from ${redactUrl(current)}`);
+        const next = new URL(loc, current).toString();
+        if (seen.has(next) || hops + 1 > o.maxRedirects)
+          throw new VigilError(
+            "REGISTRY",
+            `too many redirects (or a redirect loop) fetching ${redactUrl(url)}`,
+          );
+        seen.add(next);
+        if (new URL(next).origin !== new URL(current).origin) {
+          const { authorization: _a, Authorization: _b, ...rest } = headers;
+          headers = rest;
+        }
+        current = next;
+      }
+    } catch (err) {
+      if (err instanceof VigilError && err.code === "NETWORK" && attempt < o.retries) {
+        attempt++;
+        await sleep(Math.min(o.backoffMs * 2 ** (attempt - 1), 5000));
+        continue;
+      }
+      throw err;
+    }
+    if ((res.status === 429 || res.status >= 500) && attempt < o.retries) {
+      attempt++;
+      await res.body?.cancel().catch(() => {});
+      const ra = Number(res.headers.get("retry-after"));
+      const wait =
+        Number.isFinite(ra) && ra > 0 ? Math.min(ra * 1000, 10_000) : o.backoffMs * 2 ** (attempt - 1);
+      await sleep(Math.min(wait, 10_000));
+      continue;
+    }
+    return res;
+  }
+}
+
+/** Reads a whole (small) body, failing once it exceeds `maxBytes` or stalls longer than the idle timeout. */
+export async function readBody(
+  res: HttpResponse,
+  maxBytes: number,
+  what: string,
+  idleTimeoutMs = 30_000,
+): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
+  const declared = Number(res.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body.cancel().catch(() => {});
+    throw new VigilError("LIMIT", `${what} is ${declared} bytes, over the ${maxBytes}-byte limit`);
+  }
+  const reader = res.body.getReader();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<never>((_, rej) => {
+      timer = setTimeout(
+        () => rej(new VigilError("NETWORK", `${what}: transfer stalled for ${idleTimeoutMs / 1000} s`)),
+        idleTimeoutMs,
+      );
+    });
+    let r: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      r = await Promise.race([reader.read(), idle]);
+    } catch (err) {
+      await reader.cancel().catch(() => {});
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (r.done) break;
+    total += r.value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new VigilError("LIMIT", `${what} exceeds the ${maxBytes}-byte limit`);
+    }
+    chunks.push(Buffer.from(r.value));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A Node Readable over a response body that errors when the body goes silent (slow-loris protection). */
+export function bodyStream(res: HttpResponse, what: string, idleTimeoutMs = 30_000): Readable {
+  if (!res.body) return Readable.from([]);
+  const src = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+  let timer: NodeJS.Timeout | undefined;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      arm();
+      cb(null, chunk);
+    },
+    flush(cb) {
+      clearTimeout(timer);
+      cb();
+    },
+    destroy(err, cb) {
+      clearTimeout(timer);
+      src.destroy();
+      cb(err);
+    },
+  });
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      out.destroy(new VigilError("NETWORK", `${what}: transfer stalled for ${idleTimeoutMs / 1000} s`));
+    }, idleTimeoutMs);
+  };
+  arm();
+  src.on("error", (err) => out.destroy(err));
+  src.pipe(out);
+  return out;
+}
