@@ -1,0 +1,136 @@
+/**
+ * Option helpers shared by every command that takes an image: `--platform`, the image limits
+ * (`--max-image-size`, `--max-file-size`, `--max-ratio`, `--max-entries`), `--quiet` and `--verbose`.
+ * A command calls `addImageOptions(cmd)` when it declares itself and `imageOptionsFrom(opts)` in its action.
+ */
+import type { Command } from "commander";
+import { VigilError } from "../core/errors.js";
+import { createLogger, type Logger } from "../core/logger.js";
+import { DEFAULT_LIMITS, type ImageLimits } from "../image/types.js";
+
+/** The options `addImageOptions` declares, as commander hands them to the action. */
+export interface RawImageOptions {
+  platform?: string;
+  maxImageSize?: string;
+  maxFileSize?: string;
+  maxRatio?: string;
+  maxEntries?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** What an image-taking command needs after parsing its shared flags. */
+export interface ImageCommandOptions {
+  platform?: string;
+  limits: ImageLimits;
+  quiet: boolean;
+  verbose: boolean;
+  logger: Logger;
+}
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1000,
+  kb: 1000,
+  kib: 1024,
+  m: 1000 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1000 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  t: 1000 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** Parse a byte size: `1048576`, `512MB`, `3GB`, `1.5GiB`, `64m` (decimal units; `i` units binary). */
+export function parseSize(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) {
+    throw new VigilError("USAGE", `${flag}: invalid size "${text}" (examples: 500MB, 3GB, 1GiB, 1048576)`);
+  }
+  const value = Math.round(Number(m[1]) * unit);
+  if (!Number.isFinite(value) || value <= 0) throw new VigilError("USAGE", `${flag}: size must be positive`);
+  return value;
+}
+
+/** Parse a positive integer (entry counts). */
+export function parsePositiveInt(text: string, flag: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text))) {
+    throw new VigilError("USAGE", `${flag}: expected a positive integer, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** Parse a positive number (ratios). */
+export function parsePositiveNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n > 0)) {
+    throw new VigilError("USAGE", `${flag}: expected a positive number, got "${text}"`);
+  }
+  return n;
+}
+
+/** `os/arch[/variant]`, each part a lower-case word. */
+export function parsePlatform(text: string): string {
+  if (!/^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/i.test(text)) {
+    throw new VigilError("USAGE", `--platform: expected os/arch[/variant] (e.g. linux/amd64), got "${text}"`);
+  }
+  return text.toLowerCase();
+}
+
+/** Declare the shared image flags on a command. */
+export function addImageOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--platform <platform>",
+      "platform of the image to analyse (os/arch[/variant], default linux/amd64)",
+    )
+    .option("--max-image-size <size>", "refuse images larger than this, uncompressed (default 3GB)")
+    .option("--max-file-size <size>", "largest file a cataloger reads (default 64MiB)")
+    .option(
+      "--max-ratio <n>",
+      "largest decompression ratio of a layer before it counts as a bomb (default 200)",
+    )
+    .option("--max-entries <n>", "most tar entries read from an image (default 2000000)")
+    .option("-q, --quiet", "print no progress or warnings on stderr")
+    .option("--verbose", "print debug detail on stderr");
+}
+
+/** Limits from the flags, defaults where a flag is absent. */
+export function limitsFrom(opts: RawImageOptions): ImageLimits {
+  return {
+    maxImageSize:
+      opts.maxImageSize !== undefined
+        ? parseSize(opts.maxImageSize, "--max-image-size")
+        : DEFAULT_LIMITS.maxImageSize,
+    maxFileSize:
+      opts.maxFileSize !== undefined
+        ? parseSize(opts.maxFileSize, "--max-file-size")
+        : DEFAULT_LIMITS.maxFileSize,
+    maxCompressionRatio:
+      opts.maxRatio !== undefined
+        ? parsePositiveNumber(opts.maxRatio, "--max-ratio")
+        : DEFAULT_LIMITS.maxCompressionRatio,
+    maxEntries:
+      opts.maxEntries !== undefined
+        ? parsePositiveInt(opts.maxEntries, "--max-entries")
+        : DEFAULT_LIMITS.maxEntries,
+  };
+}
+
+/** Parse the shared flags of an image-taking command (throws VigilError USAGE on a bad value). */
+export function imageOptionsFrom(opts: RawImageOptions, stream?: NodeJS.WritableStream): ImageCommandOptions {
+  const quiet = opts.quiet === true;
+  const verbose = opts.verbose === true;
+  return {
+    platform: opts.platform !== undefined ? parsePlatform(opts.platform) : undefined,
+    limits: limitsFrom(opts),
+    quiet,
+    verbose,
+    logger: createLogger({ quiet, verbose: verbose || undefined, stream }),
+  };
+}
