@@ -20,6 +20,11 @@ export interface VersionScheme {
   isValid(version: string): boolean;
   /** <0, 0, >0. Throws InvalidVersionError if either side is invalid. */
   compare(a: string, b: string): number;
+  /**
+   * Native range-expression membership where the ecosystem has one (npm/cargo semver ranges).
+   * Throws InvalidVersionError on an invalid version or range.
+   */
+  satisfies?(version: string, range: string): boolean;
 }
 
 export class InvalidVersionError extends Error {
@@ -28,7 +33,7 @@ export class InvalidVersionError extends Error {
     readonly version: string,
     reason?: string,
   ) {
-    super(`invalid ${scheme} version "${version}"${reason ? `: ${reason}` : ""}`);
+    super(`invalid ${scheme} version ${displayVersion(version)}${reason ? `: ${reason}` : ""}`);
     this.name = "InvalidVersionError";
   }
 }
@@ -45,4 +50,11 @@ export interface AffectedRange {
   /** ECOSYSTEM uses the package's scheme; SEMVER uses semver 2.0 regardless; GIT ranges are ignored by matching. */
   type: "ECOSYSTEM" | "SEMVER" | "GIT";
   events: RangeEvent[];
+}
+
+/** Quote a version for an error message: JSON-escaped (control characters visible) and shortened. */
+function displayVersion(version: unknown): string {
+  const text = typeof version === "string" ? version : String(version);
+  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return JSON.stringify(shown);
 }

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { apk } from "./apk.js";
+import { deb } from "./deb.js";
+import { inRange, isAffected, satisfiesNpmRange } from "./range.js";
+import { semver } from "./semver.js";
+import { type AffectedRange, InvalidVersionError } from "./types.js";
+
+const eco = (...events: AffectedRange["events"]): AffectedRange => ({ type: "ECOSYSTEM", events });
+
+describe("OSV range evaluation", () => {
+  it("introduced 0 / fixed", () => {
+    const r = [eco({ introduced: "0" }, { fixed: "1.0.2" })];
+    expect(isAffected(semver, "0.0.1", r)).toBe(true);
+    expect(isAffected(semver, "1.0.1", r)).toBe(true);
+    expect(isAffected(semver, "1.0.2", r)).toBe(false);
+    expect(isAffected(semver, "2.0.0", r)).toBe(false);
+  });
+
+  it("introduced 0 alone affects everything", () => {
+    expect(isAffected(deb, "0", [eco({ introduced: "0" })])).toBe(true);
+    expect(isAffected(deb, "99:1", [eco({ introduced: "0" })])).toBe(true);
+  });
+
+  it("last_affected is inclusive", () => {
+    const r = [eco({ introduced: "1.0.0" }, { last_affected: "2.1.214" })];
+    expect(isAffected(semver, "2.1.214", r)).toBe(true);
+    expect(isAffected(semver, "2.1.215", r)).toBe(false);
+    expect(isAffected(semver, "0.9.0", r)).toBe(false);
+  });
+
+  it("several introduced/fixed pairs in one range, given unsorted", () => {
+    const r = [eco({ fixed: "3.2.5" }, { introduced: "3.0.0" }, { fixed: "1.0.2" }, { introduced: "1.0.0" })];
+    const got = ["0.9.0", "1.0.0", "1.0.1", "1.0.2", "2.0.0", "3.0.0", "3.2.4", "3.2.5", "4.0.0"].map((v) =>
+      isAffected(semver, v, r),
+    );
+    expect(got).toEqual([false, true, true, false, false, true, true, false, false]);
+  });
+
+  it("events are sorted with the scheme (deb ~ and epochs), not as strings", () => {
+    const r = [eco({ fixed: "1:1.0-1" }, { introduced: "1.0~rc1" })];
+    expect(isAffected(deb, "1.0~rc1", r)).toBe(true);
+    expect(isAffected(deb, "1.0~beta1", r)).toBe(false);
+    expect(isAffected(deb, "2.0", r)).toBe(true); // 2.0 (epoch 0) < 1:1.0-1
+    expect(isAffected(deb, "1:1.0-1", r)).toBe(false);
+  });
+
+  it("multiple ranges: affected if any range includes the version", () => {
+    const ranges = [
+      eco({ introduced: "2.13.0" }, { fixed: "2.15.0" }),
+      eco({ introduced: "0" }, { fixed: "2.3.1" }),
+    ];
+    expect(isAffected(semver, "2.14.1", ranges)).toBe(true);
+    expect(isAffected(semver, "2.3.0", ranges)).toBe(true);
+    expect(isAffected(semver, "2.5.0", ranges)).toBe(false);
+  });
+
+  it("limit: below at least one limit; '*' is infinity", () => {
+    const r = eco({ introduced: "1.0.0" }, { limit: "2.0.0" });
+    expect(inRange(semver, "1.5.0", r)).toBe(true);
+    expect(inRange(semver, "2.0.0", r)).toBe(false);
+    expect(
+      inRange(semver, "3.0.0", eco({ introduced: "1.0.0" }, { limit: "2.0.0" }, { limit: "4.0.0" })),
+    ).toBe(true);
+    expect(inRange(semver, "9.0.0", eco({ introduced: "1.0.0" }, { limit: "*" }))).toBe(true);
+  });
+
+  it("an introduced and fixed at the same version make an empty range", () => {
+    expect(isAffected(semver, "1.0.0", [eco({ fixed: "1.0.0" }, { introduced: "1.0.0" })])).toBe(false);
+  });
+
+  it("SEMVER ranges use SemVer 2.0 ordering whatever the ecosystem", () => {
+    const r: AffectedRange = { type: "SEMVER", events: [{ introduced: "0" }, { fixed: "1.10.0" }] };
+    // deb would order 1.9.0~rc1 < 1.9.0; SemVer 2.0 rejects "~" and pads 1.9 → 1.9.0
+    expect(isAffected(deb, "1.9", [r])).toBe(true);
+    expect(isAffected(deb, "v1.10.0", [r])).toBe(false);
+    expect(isAffected(apk, "1.2.0-beta.1", [r])).toBe(true);
+    // pre-release of the fixed version is still affected under SemVer precedence
+    expect(isAffected(deb, "1.10.0-rc.1", [r])).toBe(true);
+  });
+
+  it("GIT ranges are ignored", () => {
+    const git: AffectedRange = { type: "GIT", events: [{ introduced: "0" }, { fixed: "abc123" }] };
+    expect(isAffected(semver, "1.0.0", [git])).toBe(false);
+  });
+
+  it("the explicit versions list counts, compared with the scheme", () => {
+    expect(isAffected(deb, "1.0-1", [], ["0:1.0-1"])).toBe(true);
+    expect(isAffected(deb, "1.0-2", [], ["1.0-1", "-"])).toBe(false);
+  });
+
+  it("throws on an unparseable queried or event version instead of answering 'not affected'", () => {
+    expect(() => isAffected(deb, "1.0-", [eco({ introduced: "0" })])).toThrow(InvalidVersionError);
+    expect(() => isAffected(semver, "1.0.0", [eco({ introduced: "0" }, { fixed: "not a version" })])).toThrow(
+      InvalidVersionError,
+    );
+  });
+
+  it("re-uses the sorted events of a range across lookups", () => {
+    const r = [eco({ fixed: "2.0.0" }, { introduced: "1.0.0" })];
+    for (let i = 0; i < 3; i++) expect(isAffected(semver, "1.5.0", r)).toBe(true);
+  });
+});
+
+describe("npm range membership", () => {
+  it("follows node-semver", () => {
+    expect(satisfiesNpmRange("1.2.3", "^1.0.0")).toBe(true);
+    expect(satisfiesNpmRange("2.0.0", "^1.0.0")).toBe(false);
+    expect(satisfiesNpmRange("1.0.0-rc.1", ">=0.9.0")).toBe(false);
+    expect(satisfiesNpmRange("1.0.0-rc.1", ">=0.9.0", { includePrerelease: true })).toBe(true);
+    expect(() => satisfiesNpmRange("1.0.0", ">=>=")).toThrow(InvalidVersionError);
+  });
+});

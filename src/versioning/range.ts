@@ -1,0 +1,114 @@
+/**
+ * OSV range evaluation, exactly the algorithm of the OSV schema's "Evaluation" section:
+ *
+ *   affected = v in versions  OR  some range r (not GIT) with BeforeLimits(v, r) and, walking r's
+ *   events sorted by version: introduced (v >= e) → affected; fixed (v >= e) → not; last_affected
+ *   (v > e) → not.
+ *
+ * - `introduced: "0"` sorts before every version (and is never parsed).
+ * - `limit`: v must be below at least one limit; a limit containing `*` is infinity; no limit
+ *   events means an implicit `*`.
+ * - `SEMVER` ranges always use SemVer 2.0 precedence, whatever the package's ecosystem;
+ *   `ECOSYSTEM` ranges use the given scheme; `GIT` ranges are ignored (they need the repository).
+ * - Events at the same version keep introduced before fixed/last_affected, so `[x, x)` is empty.
+ * - An unparseable version (the queried one or any event's) throws InvalidVersionError: a record
+ *   we cannot evaluate must not silently read as "not affected".
+ */
+import { npmSatisfies, type SemverOptions, semver2 } from "./semver.js";
+import type { AffectedRange, RangeEvent, VersionScheme } from "./types.js";
+
+type Kind = "introduced" | "fixed" | "last_affected";
+interface SortedEvent {
+  readonly kind: Kind;
+  readonly version: string;
+  readonly zero: boolean;
+}
+interface PreparedRange {
+  readonly events: readonly SortedEvent[];
+  readonly limits: readonly string[];
+}
+
+const KIND_ORDER: Record<Kind, number> = { introduced: 0, last_affected: 1, fixed: 2 };
+
+/** Sorted events are memoised per (events array, scheme) so repeated lookups do not re-sort. */
+const prepared = new WeakMap<readonly RangeEvent[], Map<VersionScheme, PreparedRange>>();
+
+function prepare(scheme: VersionScheme, events: readonly RangeEvent[]): PreparedRange {
+  let byScheme = prepared.get(events);
+  if (!byScheme) prepared.set(events, (byScheme = new Map()));
+  const hit = byScheme.get(scheme);
+  if (hit) return hit;
+  const list: SortedEvent[] = [];
+  const limits: string[] = [];
+  for (const e of events) {
+    if (e.introduced !== undefined)
+      list.push({ kind: "introduced", version: e.introduced, zero: e.introduced === "0" });
+    else if (e.fixed !== undefined) list.push({ kind: "fixed", version: e.fixed, zero: false });
+    else if (e.last_affected !== undefined)
+      list.push({ kind: "last_affected", version: e.last_affected, zero: false });
+    else if (e.limit !== undefined) limits.push(e.limit);
+  }
+  for (const e of list) if (!e.zero) scheme.parse(e.version); // fail early on bad data
+  list.sort((a, b) => {
+    if (a.zero || b.zero) return a.zero === b.zero ? 0 : a.zero ? -1 : 1;
+    const c = scheme.compare(a.version, b.version);
+    return c !== 0 ? c : KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  });
+  const result: PreparedRange = { events: list, limits };
+  byScheme.set(scheme, result);
+  return result;
+}
+
+function beforeLimits(scheme: VersionScheme, version: string, limits: readonly string[]): boolean {
+  if (limits.length === 0) return true;
+  for (const l of limits) if (l.includes("*") || scheme.compare(version, l) < 0) return true;
+  return false;
+}
+
+/** Is `version` inside one OSV range? GIT ranges answer false. */
+export function inRange(scheme: VersionScheme, version: string, range: AffectedRange): boolean {
+  if (range.type === "GIT") return false;
+  const s = range.type === "SEMVER" ? semver2 : scheme;
+  const { events, limits } = prepare(s, range.events);
+  s.parse(version);
+  if (!beforeLimits(s, version, limits)) return false;
+  let vulnerable = false;
+  for (const e of events) {
+    if (e.kind === "introduced") {
+      if (e.zero || s.compare(version, e.version) >= 0) vulnerable = true;
+    } else if (e.kind === "fixed") {
+      if (s.compare(version, e.version) >= 0) vulnerable = false;
+    } else if (s.compare(version, e.version) > 0) vulnerable = false;
+  }
+  return vulnerable;
+}
+
+/**
+ * OSV `IsVulnerable` for one affected entry: the explicit `versions` list (equal by the scheme,
+ * or by string when a listed version does not parse) or any range.
+ */
+export function isAffected(
+  scheme: VersionScheme,
+  version: string,
+  ranges: readonly AffectedRange[],
+  versions?: readonly string[],
+): boolean {
+  for (const r of ranges) if (inRange(scheme, version, r)) return true;
+  if (versions && versions.length > 0) {
+    if (versions.includes(version)) return true;
+    scheme.parse(version);
+    for (const listed of versions) {
+      if (scheme.isValid(listed) && scheme.compare(version, listed) === 0) return true;
+    }
+  }
+  return false;
+}
+
+/** npm-style range membership (`^1.2.0 || >=2 <3`) with node-semver semantics. */
+export function satisfiesNpmRange(
+  version: string,
+  range: string,
+  options: SemverOptions = { loose: true },
+): boolean {
+  return npmSatisfies(version, range, options);
+}

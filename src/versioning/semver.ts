@@ -1,0 +1,106 @@
+/**
+ * SemVer schemes built on the `semver` library (the implementation npm itself uses):
+ * - `semver` (npm): parses loosely like npm (`v1.2.3`, `=1.2.3`, `1.2.3beta`), npm range syntax;
+ * - `cargo`: strict SemVer 2.0 (crates.io rejects anything else), npm-style ranges as an approximation
+ *   of Cargo's requirement syntax (both treat `^`, `~`, comparators and `*` alike);
+ * - `semver2`: the strict SemVer 2.0 precedence OSV's `SEMVER` range type prescribes, tolerant of a
+ *   leading `v` and of missing minor/patch components (`1.2` = `1.2.0`), which real OSV data contains.
+ */
+import { SemVer, satisfies as semverSatisfies, validRange } from "semver";
+import { basicProblem, ParseCache } from "./cache.js";
+import { InvalidVersionError, type SchemeName, type VersionScheme } from "./types.js";
+
+export interface SemverOptions {
+  loose?: boolean;
+  includePrerelease?: boolean;
+}
+
+function makeParser(scheme: SchemeName, options: SemverOptions, normalise?: (v: string) => string) {
+  const cache = new ParseCache<SemVer>();
+  return (version: string): SemVer => {
+    const hit = cache.get(version);
+    if (hit) return hit;
+    const problem = basicProblem(version);
+    if (problem) throw new InvalidVersionError(scheme, version, problem);
+    let parsed: SemVer;
+    try {
+      parsed = new SemVer(normalise ? normalise(version) : version, options);
+    } catch (e) {
+      throw new InvalidVersionError(
+        scheme,
+        version,
+        (e as Error).message.replace(/^Invalid Version: .*$/, "not a semantic version"),
+      );
+    }
+    cache.set(version, parsed);
+    return parsed;
+  };
+}
+
+function makeScheme(
+  name: SchemeName,
+  options: SemverOptions,
+  normalise?: (v: string) => string,
+): VersionScheme {
+  const parse = makeParser(name, options, normalise);
+  return {
+    name,
+    parse,
+    isValid(version: string): boolean {
+      try {
+        parse(version);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    compare(a: string, b: string): number {
+      return parse(a).compare(parse(b));
+    },
+    satisfies(version: string, range: string): boolean {
+      return npmSatisfies(parse(version).version, range, options, name);
+    },
+  };
+}
+
+/** npm range membership exactly as node-semver's `satisfies` (options: loose, includePrerelease). */
+export function npmSatisfies(
+  version: string,
+  range: string,
+  options: SemverOptions = {},
+  scheme: SchemeName = "semver",
+): boolean {
+  const problem = basicProblem(range);
+  if (problem) throw new InvalidVersionError(scheme, range, `range ${problem}`);
+  if (validRange(range, options) === null) throw new InvalidVersionError(scheme, range, "not a valid range");
+  return semverSatisfies(version, range, options);
+}
+
+/** Compare two versions as npm does, with node-semver options (used by the corpus tests). */
+export function compareNpm(a: string, b: string, options: SemverOptions = {}): number {
+  const pa = makeParserCached(options)(a);
+  const pb = makeParserCached(options)(b);
+  return pa.compare(pb);
+}
+
+const parsersByOptions = new Map<string, (v: string) => SemVer>();
+function makeParserCached(options: SemverOptions): (v: string) => SemVer {
+  const key = `${options.loose ? 1 : 0}${options.includePrerelease ? 1 : 0}`;
+  let p = parsersByOptions.get(key);
+  if (!p) parsersByOptions.set(key, (p = makeParser("semver", options)));
+  return p;
+}
+
+const SHORT = /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?((?:[-+].*)?)$/;
+
+/** Strip a leading `v` and pad missing components: OSV SEMVER data is not always strict. */
+function padSemver(v: string): string {
+  const m = SHORT.exec(v.trim());
+  if (!m) return v;
+  return `${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4]}`;
+}
+
+export const semver: VersionScheme = makeScheme("semver", { loose: true });
+export const cargo: VersionScheme = makeScheme("cargo", {});
+/** SemVer 2.0 precedence for OSV `SEMVER` ranges (named "semver" in errors). */
+export const semver2: VersionScheme = makeScheme("semver", {}, padSemver);
