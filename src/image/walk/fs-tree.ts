@@ -1,0 +1,213 @@
+/**
+ * The image filesystem as layers are applied: a tree of nodes (so whiteouts and opaque directories
+ * delete whole subtrees cheaply), exposed as the FileIndex. Links are resolved inside the root only.
+ */
+import { VigilError } from "../../core/errors.js";
+import type { FileIndex, FileIndexEntry } from "../types.js";
+
+export type EntryType = FileIndexEntry["type"];
+
+export interface Node {
+  entry: FileIndexEntry;
+  children?: Map<string, Node>;
+  /** The node has a captured version (see CaptureStore). */
+  captured?: boolean;
+}
+
+/**
+ * Normalise a tar member name to an absolute image path ("./usr/bin/" → "/usr/bin"). Returns "/" for
+ * the root. A `..` component is a traversal attempt: UNSAFE_PATH naming the layer and entry.
+ */
+export function normalizeEntryName(name: string, where: string): string {
+  const parts: string[] = [];
+  for (const p of name.split("/")) {
+    if (p === "" || p === ".") continue;
+    if (p === "..") {
+      throw new VigilError(
+        "UNSAFE_PATH",
+        `${where}: tar entry ${JSON.stringify(name)} escapes the image root`,
+      );
+    }
+    parts.push(p);
+  }
+  return `/${parts.join("/")}`;
+}
+
+export function splitPath(path: string): string[] {
+  return path.split("/").filter((p) => p !== "" && p !== ".");
+}
+
+const MAX_LINK_HOPS = 40;
+
+export class FsTree implements FileIndex {
+  readonly root: Node = { entry: { path: "/", type: "dir", size: 0, layerIndex: -1 }, children: new Map() };
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The node at `path` without following symlinks. */
+  node(path: string): Node | undefined {
+    let n: Node | undefined = this.root;
+    for (const p of splitPath(path)) {
+      n = n.children?.get(p);
+      if (!n) return undefined;
+    }
+    return n;
+  }
+
+  get(path: string): FileIndexEntry | undefined {
+    const n = this.node(path);
+    return n && n !== this.root ? n.entry : undefined;
+  }
+
+  has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  /** Resolve symlinks (in every component) inside the root; escapes and loops give undefined. */
+  resolveNode(path: string): Node | undefined {
+    let hops = 0;
+    const stack: Node[] = [this.root];
+    const pending = splitPath(path).reverse();
+    while (pending.length > 0) {
+      const comp = pending.pop()!;
+      if (comp === "..") {
+        if (stack.length === 1) return undefined; // escape above the root
+        stack.pop();
+        continue;
+      }
+      const cur = stack[stack.length - 1]!;
+      const next = cur.children?.get(comp);
+      if (!next) return undefined;
+      if (next.entry.type === "symlink") {
+        if (++hops > MAX_LINK_HOPS) return undefined; // loop
+        const target = next.entry.linkTarget ?? "";
+        if (target.startsWith("/")) stack.length = 1;
+        const parts = target.split("/").filter((p) => p !== "" && p !== ".");
+        for (let i = parts.length - 1; i >= 0; i--) pending.push(parts[i]!);
+        continue;
+      }
+      if (next.entry.type !== "dir" && pending.length > 0) return undefined;
+      stack.push(next);
+    }
+    const last = stack[stack.length - 1]!;
+    return last === this.root ? undefined : last;
+  }
+
+  resolve(path: string): FileIndexEntry | undefined {
+    return this.resolveNode(path)?.entry;
+  }
+
+  *entries(): Iterable<FileIndexEntry> {
+    const stack: Node[] = [this.root];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n !== this.root) yield n.entry;
+      if (n.children) for (const c of n.children.values()) stack.push(c);
+    }
+  }
+
+  /** Captured paths in a subtree (for tombstones when it is deleted or replaced). */
+  static capturedPaths(n: Node, out: string[]): void {
+    const stack = [n];
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      if (x.captured) out.push(x.entry.path);
+      if (x.children) for (const c of x.children.values()) stack.push(c);
+    }
+  }
+
+  private countNodes(n: Node): number {
+    let k = 0;
+    const stack = [n];
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      k++;
+      if (x.children) for (const c of x.children.values()) stack.push(c);
+    }
+    return k;
+  }
+
+  /** Remove the node at `path` (and its subtree); returns the captured paths removed. */
+  remove(path: string): string[] {
+    const parts = splitPath(path);
+    if (parts.length === 0) return this.clearChildren("/");
+    const parent = this.node(`/${parts.slice(0, -1).join("/")}`);
+    const name = parts[parts.length - 1]!;
+    const n = parent?.children?.get(name);
+    if (!parent || !n) return [];
+    parent.children!.delete(name);
+    this.count -= this.countNodes(n);
+    const out: string[] = [];
+    FsTree.capturedPaths(n, out);
+    return out;
+  }
+
+  /** Opaque directory: drop everything below `path`; returns the captured paths removed. */
+  clearChildren(path: string): string[] {
+    const n = this.node(path);
+    if (!n?.children) return [];
+    const out: string[] = [];
+    for (const c of n.children.values()) {
+      this.count -= this.countNodes(c);
+      FsTree.capturedPaths(c, out);
+    }
+    n.children.clear();
+    return out;
+  }
+
+  /**
+   * Set the entry at `entry.path`, creating missing parents as directories of the same layer (a parent
+   * that is not a directory is replaced, as an overlay upper directory would). Returns the node and
+   * the captured paths that were replaced.
+   */
+  set(entry: FileIndexEntry): { node: Node; replaced: string[] } {
+    const parts = splitPath(entry.path);
+    const replaced: string[] = [];
+    let cur = this.root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const p = parts[i]!;
+      let next = cur.children!.get(p);
+      if (next?.entry.type !== "dir") {
+        if (next) {
+          FsTree.capturedPaths(next, replaced);
+          this.count -= this.countNodes(next);
+        }
+        next = {
+          entry: {
+            path: `/${parts.slice(0, i + 1).join("/")}`,
+            type: "dir",
+            size: 0,
+            layerIndex: entry.layerIndex,
+          },
+          children: new Map(),
+        };
+        cur.children!.set(p, next);
+        this.count++;
+      }
+      cur = next;
+    }
+    const name = parts[parts.length - 1];
+    if (name === undefined) {
+      // The root itself: only metadata.
+      this.root.entry = { ...entry, path: "/" };
+      return { node: this.root, replaced };
+    }
+    const existing = cur.children!.get(name);
+    if (existing && existing.entry.type === "dir" && entry.type === "dir") {
+      existing.entry = entry;
+      return { node: existing, replaced };
+    }
+    if (existing) {
+      FsTree.capturedPaths(existing, replaced);
+      this.count -= this.countNodes(existing);
+    }
+    const node: Node = { entry };
+    if (entry.type === "dir") node.children = new Map();
+    cur.children!.set(name, node);
+    this.count++;
+    return { node, replaced };
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Per-layer cache: a layer's summary (entries, whiteouts, captured contents) under
+ * `${cacheDir()}/layers/`, keyed by diffID + the catalogers' key + the file-size limit.
+ * One file per layer: "VGLC0001" | u32 header length | header JSON | content bytes.
+ * Written atomically (temp file + rename); an unreadable entry is ignored (and rewritten).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../../core/logger.js";
+import { cacheDir } from "../../core/paths.js";
+import type { ImageLimits } from "../types.js";
+import { type Content, contentLength, readContent } from "./content.js";
+import type { LayerSummary, SummaryEntry } from "./summary.js";
+
+const MAGIC = "VGLC0001";
+const FORMAT_VERSION = 1;
+/** Entries above this size load lazily (file ranges) instead of into memory. */
+const EAGER_MAX = 32 * 1024 * 1024;
+
+export function layerCacheDir(): string {
+  return join(cacheDir(), "layers");
+}
+
+function entryFile(diffId: string, key: string, limits: ImageLimits): string {
+  const h = createHash("sha256")
+    .update(`${FORMAT_VERSION}\n${diffId}\n${key}\n${limits.maxFileSize}`)
+    .digest("hex");
+  return join(layerCacheDir(), `${h}.layer`);
+}
+
+interface Header {
+  v: number;
+  diffId: string;
+  key: string;
+  bytes: number;
+  /** [path, type, size, mode?, linkTarget?] */
+  entries: [string, SummaryEntry["type"], number, number | null, string | null][];
+  /** [path, offset in data section, length]; identical contents are stored once. */
+  captured: [string, number, number][];
+  lowerLinks: [string, string][];
+  dataLength: number;
+}
+
+export async function readLayerCache(
+  diffId: string,
+  key: string,
+  limits: ImageLimits,
+  logger: Logger,
+): Promise<LayerSummary | undefined> {
+  const file = entryFile(diffId, key, limits);
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(file, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const pre = Buffer.alloc(12);
+    if ((await fh.read(pre, 0, 12, 0)).bytesRead !== 12 || pre.toString("latin1", 0, 8) !== MAGIC) {
+      throw new Error("bad magic");
+    }
+    const hlen = pre.readUInt32LE(8);
+    if (12 + hlen > size) throw new Error("truncated header");
+    const hbuf = Buffer.alloc(hlen);
+    await fh.read(hbuf, 0, hlen, 12);
+    const h = JSON.parse(hbuf.toString("utf8")) as Header;
+    if (h.v !== FORMAT_VERSION || h.diffId !== diffId || h.key !== key) throw new Error("key mismatch");
+    const dataStart = 12 + hlen;
+    if (dataStart + h.dataLength !== size) throw new Error("truncated data");
+    let data: Buffer | undefined;
+    if (h.dataLength <= EAGER_MAX) {
+      data = Buffer.alloc(h.dataLength);
+      if ((await fh.read(data, 0, h.dataLength, dataStart)).bytesRead !== h.dataLength)
+        throw new Error("short read");
+    }
+    const captured = new Map<string, Content>();
+    for (const [p, off, len] of h.captured) {
+      if (off < 0 || len < 0 || off + len > h.dataLength) throw new Error("bad content range");
+      captured.set(
+        p,
+        data
+          ? { kind: "buf", data: data.subarray(off, off + len) }
+          : { kind: "file", path: file, offset: dataStart + off, length: len },
+      );
+    }
+    const entries: SummaryEntry[] = h.entries.map(([path, type, sz, mode, link]) => {
+      const e: SummaryEntry = { path, type, size: sz };
+      if (mode !== null) e.mode = mode;
+      if (link !== null) e.linkTarget = link;
+      return e;
+    });
+    logger.debug(`layer ${diffId}: read from the layer cache`);
+    return { entries, captured, lowerLinks: new Map(h.lowerLinks), bytes: h.bytes };
+  } catch (e) {
+    logger.debug(`layer cache entry ${file} is unreadable (${(e as Error).message}); ignoring it`);
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function writeLayerCache(
+  diffId: string,
+  key: string,
+  limits: ImageLimits,
+  s: LayerSummary,
+  logger: Logger,
+): Promise<void> {
+  const file = entryFile(diffId, key, limits);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await mkdir(layerCacheDir(), { recursive: true });
+    const offsets = new Map<Content, [number, number]>();
+    const captured: [string, number, number][] = [];
+    const chunks: Content[] = [];
+    let dataLength = 0;
+    for (const [p, c] of s.captured) {
+      let o = offsets.get(c);
+      if (!o) {
+        o = [dataLength, contentLength(c)];
+        offsets.set(c, o);
+        chunks.push(c);
+        dataLength += o[1];
+      }
+      captured.push([p, o[0], o[1]]);
+    }
+    const header: Header = {
+      v: FORMAT_VERSION,
+      diffId,
+      key,
+      bytes: s.bytes,
+      entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode ?? null, e.linkTarget ?? null]),
+      captured,
+      lowerLinks: [...s.lowerLinks],
+      dataLength,
+    };
+    const hbuf = Buffer.from(JSON.stringify(header), "utf8");
+    const pre = Buffer.alloc(12);
+    pre.write(MAGIC, 0, "latin1");
+    pre.writeUInt32LE(hbuf.length, 8);
+    const fh = await open(tmp, "w");
+    try {
+      await fh.write(pre);
+      await fh.write(hbuf);
+      for (const c of chunks) await fh.write(await readContent(c));
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    logger.debug(`could not write the layer cache entry for ${diffId}: ${(e as Error).message}`);
+  }
+}
+
+/** Size of the layer cache (for `vigil cache df`). */
+export async function layerCacheUsage(): Promise<{ entries: number; bytes: number }> {
+  let entries = 0;
+  let bytes = 0;
+  let names: string[];
+  try {
+    names = await readdir(layerCacheDir());
+  } catch {
+    return { entries, bytes };
+  }
+  for (const n of names) {
+    try {
+      const st = await stat(join(layerCacheDir(), n));
+      if (!st.isFile()) continue;
+      if (n.endsWith(".layer")) entries++;
+      bytes += st.size;
+    } catch {}
+  }
+  return { entries, bytes };
+}
+
+/** Remove every layer cache entry (for `vigil cache prune`); returns what was freed. */
+export async function pruneLayerCache(): Promise<{ entries: number; bytes: number }> {
+  const usage = await layerCacheUsage();
+  await rm(layerCacheDir(), { recursive: true, force: true });
+  return usage;
+}

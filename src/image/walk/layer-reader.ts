@@ -1,0 +1,439 @@
+/**
+ * Reading one layer into a LayerSummary: streamed (gzip / zstd / plain, digests verified on the fly,
+ * tar-stream), or — for an uncompressed tar in a local file — by seeking from header to header.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { Transform, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { type Header as Headers, extract as tarExtract } from "tar-stream";
+import { isVigilError, VigilError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { type Compression, createDecompressor, sniffCompression } from "../decompress.js";
+import { seekTarEntries, type TarEntryType } from "../tar-seek.js";
+import type { ImageLimits, LayerDescriptor, LayerFileRange, OpenedImage } from "../types.js";
+import type { Content } from "./content.js";
+import type { EntryType } from "./fs-tree.js";
+import { normalizeEntryName } from "./fs-tree.js";
+import { hashFileRange } from "./hash-pool.js";
+import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js";
+
+/** Captured files above this size go to a temp file instead of memory. */
+export const SPILL_THRESHOLD = 1024 * 1024;
+/** The ratio limit applies once a layer has produced this many uncompressed bytes. */
+export const RATIO_MIN_BYTES = 16 * 1024 * 1024;
+
+export interface ReadContext {
+  wants(path: string, size: number): boolean;
+  limits: ImageLimits;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Shared across layers: total uncompressed bytes and entries so far. */
+  totals: { bytes: number; entries: number };
+  spillDir(): Promise<string>;
+}
+
+export function describeLayer(layer: LayerDescriptor): string {
+  return `layer ${layer.index} (${layer.digest})`;
+}
+
+/** Builds a summary from tar entries, whichever reader produces them. */
+class SummaryBuilder {
+  readonly s: LayerSummary = emptySummary();
+  /** Regular files of this layer: path → size (for hard links). */
+  private readonly files = new Map<string, number>();
+  /** Wanted hard links whose target is a regular file of this layer but was not captured. */
+  readonly pendingLinks = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: ReadContext,
+    private readonly where: string,
+  ) {}
+
+  countEntry(): void {
+    if (++this.ctx.totals.entries > this.ctx.limits.maxEntries) {
+      throw new VigilError(
+        "LIMIT",
+        `${this.where}: the image has more than ${this.ctx.limits.maxEntries} tar entries (--max-entries)`,
+      );
+    }
+  }
+
+  /**
+   * Record an entry; returns the path when its content should be captured (a wanted regular file
+   * within the size limit), else undefined.
+   */
+  add(
+    name: string,
+    type: TarEntryType,
+    size: number,
+    mode: number,
+    linkname: string | undefined,
+  ): string | undefined {
+    this.countEntry();
+    const path = normalizeEntryName(name, this.where);
+    if (path === "/") return undefined;
+    const slash = path.lastIndexOf("/");
+    const base = path.slice(slash + 1);
+    if (base.startsWith(".wh.")) {
+      const dir = path.slice(0, slash) || "/";
+      if (base === ".wh..wh..opq") this.s.entries.push({ path: dir, type: "opaque", size: 0 });
+      else if (!base.startsWith(".wh..wh.")) {
+        this.s.entries.push({
+          path: dir === "/" ? `/${base.slice(4)}` : `${dir}/${base.slice(4)}`,
+          type: "whiteout",
+          size: 0,
+        });
+      }
+      return undefined;
+    }
+    let t: EntryType;
+    let linkTarget: string | undefined;
+    switch (type) {
+      case "file":
+        t = "file";
+        break;
+      case "dir":
+        t = "dir";
+        break;
+      case "symlink":
+        t = "symlink";
+        linkTarget = linkname ?? "";
+        break;
+      case "hardlink":
+        t = "hardlink";
+        linkTarget = normalizeEntryName(linkname ?? "", `${this.where}: hard link ${JSON.stringify(name)}`);
+        if (linkTarget === "/") {
+          throw new VigilError(
+            "UNSAFE_PATH",
+            `${this.where}: hard link ${JSON.stringify(name)} points at the root`,
+          );
+        }
+        break;
+      default:
+        t = "other";
+    }
+    const e: SummaryEntry = { path, type: t, size: t === "file" ? size : 0, mode };
+    if (linkTarget !== undefined) e.linkTarget = linkTarget;
+    if (t === "hardlink") {
+      const tsize = this.files.get(linkTarget!);
+      e.size = tsize ?? 0;
+      if (this.ctx.wants(path, e.size)) {
+        const c = this.s.captured.get(linkTarget!);
+        if (c) this.s.captured.set(path, c);
+        else if (tsize !== undefined) {
+          if (tsize <= this.ctx.limits.maxFileSize) this.pendingLinks.set(path, linkTarget!);
+        } else this.s.lowerLinks.set(path, linkTarget!);
+      }
+    }
+    this.s.entries.push(e);
+    if (t !== "file") {
+      if (this.files.has(path)) this.files.delete(path);
+      this.s.captured.delete(path);
+      return undefined;
+    }
+    this.files.set(path, size);
+    this.s.captured.delete(path);
+    if (!this.ctx.wants(path, size)) return undefined;
+    if (size > this.ctx.limits.maxFileSize) {
+      this.ctx.logger.warn(
+        `${this.where}: ${path} is ${size} bytes, above --max-file-size (${this.ctx.limits.maxFileSize}); not read`,
+      );
+      return undefined;
+    }
+    return path;
+  }
+
+  /** After a re-read for pending hard links: give each its target's content. */
+  resolvePending(contents: Map<string, Content>): void {
+    for (const [p, target] of this.pendingLinks) {
+      const c = contents.get(target);
+      if (c) this.s.captured.set(p, c);
+    }
+  }
+}
+
+function tarStreamType(h: Headers): TarEntryType {
+  switch (h.type) {
+    case "file":
+    case "contiguous-file":
+      return "file";
+    case "directory":
+      return "dir";
+    case "symlink":
+      return "symlink";
+    case "link":
+      return "hardlink";
+    default:
+      return "other";
+  }
+}
+
+function wrapError(e: unknown, where: string, compression: Compression): VigilError {
+  if (isVigilError(e)) return e;
+  const msg = (e as Error)?.message ?? String(e);
+  if (compression === "gzip" && /unexpected end|incorrect header|invalid|zlib|gzip/i.test(msg)) {
+    return new VigilError("CORRUPT", `${where}: corrupt or truncated gzip data (${msg})`);
+  }
+  if (compression === "zstd" || /^zstd/.test(msg)) {
+    return new VigilError("CORRUPT", `${where}: corrupt or truncated zstd data (${msg})`);
+  }
+  if ((e as { name?: string })?.name === "AbortError") return new VigilError("INTERNAL", `${where}: aborted`);
+  return new VigilError("CORRUPT", `${where}: corrupt or truncated tar (${msg})`);
+}
+
+/** Peek the first chunk of a stream, then iterate everything (first chunk included). */
+async function peek(stream: Readable): Promise<{ head: Buffer; rest: AsyncIterator<Buffer> }> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  return { head: first.done ? Buffer.alloc(0) : first.value, rest: it };
+}
+
+interface StreamPassOptions {
+  /** Verify digests and apply limits (first pass); false for the hard-link re-read. */
+  verify: boolean;
+  /** Capture predicate override (re-read): path → wanted. */
+  only?: Set<string>;
+  builder?: SummaryBuilder;
+}
+
+async function streamPass(
+  image: OpenedImage,
+  layer: LayerDescriptor,
+  ctx: ReadContext,
+  opts: StreamPassOptions,
+): Promise<{ compression: Compression; contents: Map<string, Content>; rawBytes: number }> {
+  const where = describeLayer(layer);
+  const blob = await image.openLayerBlob(layer);
+  const contents = new Map<string, Content>();
+  let compression: Compression = "none";
+  const storedHash = createHash("sha256");
+  const diffHash: Hash = createHash("sha256");
+  let storedBytes = 0;
+  let rawBytes = 0;
+  try {
+    const { head, rest } = await peek(blob);
+    compression = sniffCompression(head);
+    const limits = ctx.limits;
+    async function* source(): AsyncGenerator<Buffer> {
+      if (head.length > 0) {
+        storedBytes += head.length;
+        if (opts.verify) storedHash.update(head);
+        yield head;
+      }
+      for (;;) {
+        const r = await rest.next();
+        if (r.done) return;
+        storedBytes += r.value.length;
+        if (opts.verify) storedHash.update(r.value);
+        yield r.value;
+      }
+    }
+    const tap = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        rawBytes += chunk.length;
+        if (opts.verify) {
+          if (compression !== "none") diffHash.update(chunk);
+          ctx.totals.bytes += chunk.length;
+          if (ctx.totals.bytes > limits.maxImageSize) {
+            cb(
+              new VigilError(
+                "LIMIT",
+                `${where}: the image's uncompressed size exceeds --max-image-size (${limits.maxImageSize} bytes)`,
+              ),
+            );
+            return;
+          }
+          if (
+            compression !== "none" &&
+            rawBytes > RATIO_MIN_BYTES &&
+            rawBytes > storedBytes * limits.maxCompressionRatio
+          ) {
+            cb(
+              new VigilError(
+                "LIMIT",
+                `${where}: decompression ratio above ${limits.maxCompressionRatio} (--max-ratio): possible decompression bomb`,
+              ),
+            );
+            return;
+          }
+        }
+        cb(null, chunk);
+      },
+    });
+    const builder = opts.builder;
+    const extract = tarExtract();
+    const spill = ctx.spillDir;
+    let spillSeq = 0;
+    extract.on("entry", (header, entry, next) => {
+      let capturePath: string | undefined;
+      try {
+        const type = tarStreamType(header);
+        if (builder) {
+          capturePath = builder.add(
+            header.name,
+            type,
+            header.size ?? 0,
+            header.mode ?? 0,
+            header.linkname ?? undefined,
+          );
+        } else if (type === "file") {
+          const p = normalizeEntryName(header.name, where);
+          if (opts.only?.has(p)) capturePath = p;
+        }
+      } catch (e) {
+        entry.resume();
+        next(e as Error);
+        return;
+      }
+      if (!capturePath) {
+        entry.on("end", () => next());
+        entry.on("error", (e) => next(e));
+        entry.resume();
+        return;
+      }
+      const size = header.size ?? 0;
+      const path = capturePath;
+      if (size <= SPILL_THRESHOLD) {
+        const chunks: Buffer[] = [];
+        entry.on("data", (c: unknown) => chunks.push(c as Buffer));
+        entry.on("error", (e) => next(e));
+        entry.on("end", () => {
+          contents.set(path, { kind: "buf", data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+          next();
+        });
+        return;
+      }
+      spill()
+        .then((dir) => {
+          const file = join(dir, `${layer.index}-${process.hrtime.bigint()}-${spillSeq++}`);
+          const ws = createWriteStream(file);
+          return pipeline(entry, ws).then(() => {
+            contents.set(path, { kind: "file", path: file, offset: 0, length: size });
+          });
+        })
+        .then(
+          () => next(),
+          (e) => next(e as Error),
+        );
+    });
+    const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [];
+    if (compression !== "none") stages.push(createDecompressor(compression));
+    stages.push(tap, extract as unknown as Writable);
+    // tar-stream stops at the end-of-archive marker; the sink keeps draining so every byte is hashed.
+    await pipeline(source, ...(stages as [Transform, Writable]), { signal: ctx.signal });
+  } catch (e) {
+    blob.destroy();
+    throw wrapError(e, where, compression);
+  }
+  if (opts.verify) {
+    const stored = `sha256:${storedHash.digest("hex")}`;
+    // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
+    const storedKnown = !(compression !== "none" && layer.digest === layer.diffId);
+    if (storedKnown && layer.digest.startsWith("sha256:") && stored !== layer.digest) {
+      throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${stored})`);
+    }
+    const diff = compression === "none" ? stored : `sha256:${diffHash.digest("hex")}`;
+    if (diff !== layer.diffId) {
+      throw new VigilError(
+        "DIGEST_MISMATCH",
+        `${where}: uncompressed digest ${diff} does not match the config's diffID ${layer.diffId}`,
+      );
+    }
+  }
+  return { compression, contents, rawBytes };
+}
+
+/** Read a layer by streaming it (any compression). */
+export async function readLayerStreaming(
+  image: OpenedImage,
+  layer: LayerDescriptor,
+  ctx: ReadContext,
+): Promise<LayerSummary> {
+  const builder = new SummaryBuilder(ctx, describeLayer(layer));
+  const { contents, rawBytes } = await streamPass(image, layer, ctx, { verify: true, builder });
+  builder.s.bytes = rawBytes;
+  for (const [p, c] of contents) builder.s.captured.set(p, c);
+  // Hard links captured in the pass already share their target's content; re-read for the rest.
+  const stillPending = new Map([...builder.pendingLinks].filter(([p]) => !builder.s.captured.has(p)));
+  for (const [p, t] of stillPending) {
+    const c = contents.get(t);
+    if (c) {
+      builder.s.captured.set(p, c);
+      stillPending.delete(p);
+    }
+  }
+  if (stillPending.size > 0) {
+    const again = await streamPass(image, layer, ctx, {
+      verify: false,
+      only: new Set(stillPending.values()),
+    });
+    builder.resolvePending(again.contents);
+  }
+  return builder.s;
+}
+
+/** Read an uncompressed local layer tar by seeking header to header; contents stay as file ranges. */
+export async function readLayerSeeking(
+  layer: LayerDescriptor,
+  range: LayerFileRange,
+  ctx: ReadContext,
+): Promise<LayerSummary> {
+  const where = describeLayer(layer);
+  const builder = new SummaryBuilder(ctx, where);
+  ctx.totals.bytes += range.length;
+  if (ctx.totals.bytes > ctx.limits.maxImageSize) {
+    throw new VigilError(
+      "LIMIT",
+      `${where}: the image's uncompressed size exceeds --max-image-size (${ctx.limits.maxImageSize} bytes)`,
+    );
+  }
+  // Verify the digest in a worker thread while the headers are read here.
+  const digestP = hashFileRange(range);
+  digestP.catch(() => {});
+  const offsets = new Map<string, { offset: number; size: number }>();
+  const fh = await open(range.path, "r");
+  try {
+    for await (const e of seekTarEntries(range.path, range.offset, range.length, where, fh)) {
+      if (ctx.signal.aborted) throw new VigilError("INTERNAL", `${where}: aborted`);
+      const p = builder.add(e.name, e.type, e.size, e.mode, e.linkname);
+      if (e.type === "file")
+        offsets.set(normalizeEntryName(e.name, where), { offset: e.dataOffset, size: e.size });
+      if (p)
+        builder.s.captured.set(p, { kind: "file", path: range.path, offset: e.dataOffset, length: e.size });
+    }
+  } finally {
+    await fh.close();
+  }
+  for (const [p, t] of builder.pendingLinks) {
+    const o = offsets.get(t);
+    if (o) builder.s.captured.set(p, { kind: "file", path: range.path, offset: o.offset, length: o.size });
+  }
+  const digest = await digestP;
+  if (layer.digest.startsWith("sha256:") && digest !== layer.digest) {
+    throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${digest})`);
+  }
+  if (digest !== layer.diffId) {
+    throw new VigilError(
+      "DIGEST_MISMATCH",
+      `${where}: uncompressed digest ${digest} does not match the config's diffID ${layer.diffId}`,
+    );
+  }
+  builder.s.bytes = range.length;
+  return builder.s;
+}
+
+/** Peek a local range's first bytes to check it really is an uncompressed tar. */
+export async function rangeCompression(range: LayerFileRange): Promise<Compression> {
+  const fh = await open(range.path, "r");
+  try {
+    const b = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(b, 0, Math.min(4, range.length), range.offset);
+    return sniffCompression(b.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The layer walk: read every layer once (up to `concurrency` at a time; cached layers not at all),
+ * apply them in order, and keep the wanted files of every layer state.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FileRef } from "../../catalog/types.js";
+import { isVigilError, VigilError } from "../../core/errors.js";
+import type { OpenedImage, WalkOptions, WalkResult } from "../types.js";
+import { applyLayer } from "./apply.js";
+import { CaptureStore } from "./captures.js";
+import { fileRef } from "./content.js";
+import { FsTree } from "./fs-tree.js";
+import { readLayerCache, writeLayerCache } from "./layer-cache.js";
+import {
+  describeLayer,
+  type ReadContext,
+  rangeCompression,
+  readLayerSeeking,
+  readLayerStreaming,
+} from "./layer-reader.js";
+import { walkRootfs } from "./rootfs.js";
+import type { LayerSummary } from "./summary.js";
+
+export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<WalkResult> {
+  const started = performance.now();
+  let spillDir: Promise<string> | undefined;
+  const getSpill = () => (spillDir ??= mkdtemp(join(tmpdir(), "vigil-walk-")));
+  const dispose = async () => {
+    if (spillDir) {
+      const d = await spillDir.catch(() => undefined);
+      spillDir = undefined;
+      if (d) await rm(d, { recursive: true, force: true });
+    }
+  };
+  if (image.rootDir !== undefined && image.layers.length === 0) {
+    return await walkRootfs(image.rootDir, opts, started);
+  }
+
+  const controller = new AbortController();
+  const ctx: ReadContext = {
+    wants: opts.wants,
+    limits: opts.limits,
+    logger: opts.logger,
+    signal: controller.signal,
+    totals: { bytes: 0, entries: 0 },
+    spillDir: getSpill,
+  };
+  const layers = image.layers;
+  const n = layers.length;
+  let fromCache = 0;
+
+  // Cache lookups first, before any layer is read.
+  const cached: (LayerSummary | undefined)[] = await Promise.all(
+    layers.map((l) =>
+      opts.layerCacheKey ? readLayerCache(l.diffId, opts.layerCacheKey, opts.limits, opts.logger) : undefined,
+    ),
+  );
+
+  const readOne = async (i: number): Promise<LayerSummary> => {
+    const c = cached[i];
+    if (c) {
+      fromCache++;
+      ctx.totals.entries += c.entries.length;
+      if (ctx.totals.entries > opts.limits.maxEntries) {
+        throw new VigilError(
+          "LIMIT",
+          `the image has more than ${opts.limits.maxEntries} tar entries (--max-entries)`,
+        );
+      }
+      return c;
+    }
+    const layer = layers[i]!;
+    const range = image.layerFile ? await image.layerFile(layer) : undefined;
+    const s =
+      range && (await rangeCompression(range)) === "none"
+        ? await readLayerSeeking(layer, range, ctx)
+        : await readLayerStreaming(image, layer, ctx);
+    if (opts.layerCacheKey)
+      await writeLayerCache(layer.diffId, opts.layerCacheKey, opts.limits, s, opts.logger);
+    return s;
+  };
+
+  // A small pool: `concurrency` layers in flight; results are applied strictly in order.
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  const results: Promise<LayerSummary>[] = new Array(n);
+  const resolvers: { resolve: (s: LayerSummary) => void; reject: (e: unknown) => void }[] = [];
+  for (let i = 0; i < n; i++) {
+    results[i] = new Promise<LayerSummary>((resolve, reject) => {
+      resolvers[i] = { resolve, reject };
+    });
+    results[i]!.catch(() => {});
+  }
+  let next = 0;
+  let firstError: unknown;
+  const worker = async () => {
+    while (next < n && firstError === undefined) {
+      const i = next++;
+      try {
+        resolvers[i]!.resolve(await readOne(i));
+      } catch (e) {
+        if (firstError === undefined) firstError = e;
+        controller.abort();
+        resolvers[i]!.reject(e);
+      }
+    }
+  };
+  const pool = Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+
+  const tree = new FsTree();
+  const captures = new CaptureStore();
+  const wantedLinks = new Set<string>();
+  let bytesRead = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = await Promise.race([
+        results[i]!,
+        pool.then(() => {
+          if (firstError !== undefined) throw firstError;
+          return results[i]!;
+        }),
+      ]);
+      bytesRead += s.bytes;
+      applyLayer(tree, captures, i, s, describeLayer(layers[i]!), opts.logger, wantedLinks, opts.wants);
+    }
+  } catch (e) {
+    controller.abort();
+    await pool.catch(() => {});
+    await dispose();
+    const err = firstError ?? e;
+    if (isVigilError(err)) throw err;
+    throw new VigilError("INTERNAL", `layer walk failed: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+    });
+  }
+  await pool;
+
+  const finalIndex = n - 1;
+  const finalFiles = (): FileRef[] => {
+    const files = captures.filesAfter(finalIndex);
+    const have = new Set(files.map((f) => f.path));
+    // Wanted symlinks whose target (inside the root) is a captured file: the same content under the link's path.
+    for (const p of wantedLinks) {
+      if (have.has(p)) continue;
+      const node = tree.node(p);
+      if (node?.entry.type !== "symlink") continue;
+      const target = tree.resolveNode(p);
+      if (!target?.captured) continue;
+      const c = captures.current(target.entry.path);
+      if (c) files.push(fileRef(p, target.entry.layerIndex, c, target.entry.mode));
+    }
+    return files;
+  };
+  return {
+    fileIndex: tree,
+    layerCount: n,
+    finalFiles,
+    filesAfterLayer: (i: number) => (i >= finalIndex ? finalFiles() : captures.filesAfter(i)),
+    changedByLayer: (i: number) => captures.changedBy(i),
+    stats: {
+      bytesRead,
+      entries: ctx.totals.entries,
+      layersFromCache: fromCache,
+      millis: performance.now() - started,
+    },
+    dispose,
+  };
+}
