@@ -20,7 +20,8 @@ export { generic } from "./generic.js";
 export { parsePep440, pep440 } from "./pep440.js";
 export { inRange, isAffected, satisfiesNpmRange } from "./range.js";
 export { parseRpm, type RpmVersion, rpm, rpmvercmp } from "./rpm.js";
-export { cargo, compareNpm, npmSatisfies, type SemverOptions, semver, semver2 } from "./semver.js";
+export { cargo, compareNpm, npmSatisfies, type SemverOptions, semver } from "./semver.js";
+export { compareSemver2Parsed, parseSemver2, type Semver2, semver2 } from "./semver2.js";
 export * from "./types.js";
 
 const SCHEMES: Partial<Record<SchemeName, VersionScheme>> = {

@@ -14,7 +14,8 @@
  * - An unparseable version (the queried one or any event's) throws InvalidVersionError: a record
  *   we cannot evaluate must not silently read as "not affected".
  */
-import { npmSatisfies, type SemverOptions, semver2 } from "./semver.js";
+import { npmSatisfies, type SemverOptions } from "./semver.js";
+import { semver2 } from "./semver2.js";
 import type { AffectedRange, RangeEvent, VersionScheme } from "./types.js";
 
 type Kind = "introduced" | "fixed" | "last_affected";

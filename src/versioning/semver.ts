@@ -3,8 +3,7 @@
  * - `semver` (npm): parses loosely like npm (`v1.2.3`, `=1.2.3`, `1.2.3beta`), npm range syntax;
  * - `cargo`: strict SemVer 2.0 (crates.io rejects anything else), npm-style ranges as an approximation
  *   of Cargo's requirement syntax (both treat `^`, `~`, comparators and `*` alike);
- * - `semver2`: the strict SemVer 2.0 precedence OSV's `SEMVER` range type prescribes, tolerant of a
- *   leading `v` and of missing minor/patch components (`1.2` = `1.2.0`), which real OSV data contains.
+ * (OSV's `SEMVER` range type uses `semver2.ts`.)
  */
 import { SemVer, satisfies as semverSatisfies, validRange } from "semver";
 import { basicProblem, ParseCache } from "./cache.js";
@@ -15,7 +14,7 @@ export interface SemverOptions {
   includePrerelease?: boolean;
 }
 
-function makeParser(scheme: SchemeName, options: SemverOptions, normalise?: (v: string) => string) {
+function makeParser(scheme: SchemeName, options: SemverOptions) {
   const cache = new ParseCache<SemVer>();
   return (version: string): SemVer => {
     const hit = cache.get(version);
@@ -24,7 +23,7 @@ function makeParser(scheme: SchemeName, options: SemverOptions, normalise?: (v: 
     if (problem) throw new InvalidVersionError(scheme, version, problem);
     let parsed: SemVer;
     try {
-      parsed = new SemVer(normalise ? normalise(version) : version, options);
+      parsed = new SemVer(version, options);
     } catch (e) {
       throw new InvalidVersionError(
         scheme,
@@ -37,12 +36,8 @@ function makeParser(scheme: SchemeName, options: SemverOptions, normalise?: (v: 
   };
 }
 
-function makeScheme(
-  name: SchemeName,
-  options: SemverOptions,
-  normalise?: (v: string) => string,
-): VersionScheme {
-  const parse = makeParser(name, options, normalise);
+function makeScheme(name: SchemeName, options: SemverOptions): VersionScheme {
+  const parse = makeParser(name, options);
   return {
     name,
     parse,
@@ -91,16 +86,5 @@ function makeParserCached(options: SemverOptions): (v: string) => SemVer {
   return p;
 }
 
-const SHORT = /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?((?:[-+].*)?)$/;
-
-/** Strip a leading `v` and pad missing components: OSV SEMVER data is not always strict. */
-function padSemver(v: string): string {
-  const m = SHORT.exec(v.trim());
-  if (!m) return v;
-  return `${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4]}`;
-}
-
 export const semver: VersionScheme = makeScheme("semver", { loose: true });
 export const cargo: VersionScheme = makeScheme("cargo", {});
-/** SemVer 2.0 precedence for OSV `SEMVER` ranges (named "semver" in errors). */
-export const semver2: VersionScheme = makeScheme("semver", {}, padSemver);
