@@ -1,0 +1,2 @@
+export { composerCataloger } from "./cataloger.js";
+export { type ComposerRecord, parseComposerLock, parseInstalledJson } from "./composer.js";

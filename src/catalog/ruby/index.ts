@@ -1,0 +1,3 @@
+export { rubyCataloger } from "./cataloger.js";
+export { type LockedGem, parseGemfileLock } from "./gemfile-lock.js";
+export { type GemSpec, parseGemspec } from "./gemspec.js";
