@@ -14,4 +14,5 @@ export const languageCatalogersA: Cataloger[] = [
   pythonCataloger,
   rubyCataloger,
   composerCataloger,
+  nugetCataloger,
 ];
