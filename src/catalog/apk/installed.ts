@@ -56,10 +56,17 @@ export function parseApkInstalled(text: string): ParsedApk {
     any = false;
   };
 
-  for (const raw of text.split("\n")) {
+  const n = text.length;
+  let pos = 0;
+  while (pos < n) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = n;
     lineNo++;
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (line === "") {
+    let lineEnd = end;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const lineStart = pos;
+    pos = end + 1;
+    if (lineEnd === lineStart) {
       flush();
       continue;
     }
@@ -68,12 +75,20 @@ export function parseApkInstalled(text: string): ParsedApk {
       start = lineNo;
     }
     if (bad) continue;
-    if (line.length < 2 || line[1] !== ":") {
+    if (lineEnd - lineStart < 2 || text.charCodeAt(lineStart + 1) !== 58 /* : */) {
       bad = `line ${lineNo} is not a "K:value" line`;
       continue;
     }
-    const v = line.slice(2);
-    switch (line[0]) {
+    const key = text[lineStart];
+    // Checksums, sizes, dependencies … (C, S, I, T, D, p, r, a, M, Z, i, k, q) are not needed: not sliced.
+    if (key === "R") {
+      const v = text.slice(lineStart + 2, lineEnd);
+      cur.files.push(dir ? `/${dir}/${v}` : `/${v}`);
+      continue;
+    }
+    if (!"PVAoLmtcUF".includes(key!)) continue;
+    const v = text.slice(lineStart + 2, lineEnd);
+    switch (key) {
       case "P":
         cur.name = v;
         break;
@@ -104,11 +119,6 @@ export function parseApkInstalled(text: string): ParsedApk {
       case "F":
         dir = v.replace(/^\/+|\/+$/g, "");
         break;
-      case "R":
-        cur.files.push(dir ? `/${dir}/${v}` : `/${v}`);
-        break;
-      default:
-        break; // other keys (C, S, I, T, D, p, r, a, M, Z, i, k, q …) are not needed
     }
   }
   flush();

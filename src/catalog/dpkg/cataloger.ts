@@ -17,6 +17,16 @@ const DOC = "/usr/share/doc/";
 /** Maintainer-script and control-file companions that sit next to status.d entries but are not entries. */
 const STATUS_D_SIDE =
   /\.(preinst|postinst|prerm|postrm|conffiles|list|triggers|shlibs|symbols|templates|config)$/;
+/** The status fields the cataloger reads (others are not even sliced out of the text). */
+const STATUS_FIELDS = new Set([
+  "Package",
+  "Version",
+  "Architecture",
+  "Source",
+  "Maintainer",
+  "Installed-Size",
+  "Status",
+]);
 /** At most this many warnings per file; the rest are counted. */
 const MAX_WARNINGS_PER_FILE = 20;
 
@@ -73,7 +83,7 @@ async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
       warnings.push(msg);
       continue;
     }
-    const { stanzas, errors } = parseControl(buf.toString("utf8"));
+    const { stanzas, errors } = parseControl(buf.toString("utf8"), { fields: STATUS_FIELDS });
     const fileWarnings: string[] = errors.map(
       (e) => `${file.path}: stanza at line ${e.line} skipped: ${e.reason}`,
     );
@@ -124,7 +134,7 @@ async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
     const cr = copyrights.get(rec.name);
     if (cr) {
       try {
-        const lic = licensesFromCopyright((await cr.read()).toString("utf8"));
+        const lic = licensesFromCopyright(await cr.read());
         if (lic.length) pkg.licenses = lic;
       } catch (e) {
         warnings.push(`${cr.path}: unreadable: ${(e as Error).message}`);
@@ -175,15 +185,24 @@ function toPackage(rec: DpkgRecord, file: FileRef, distro: Distro | undefined, i
  * (dpkg lists each directory before its contents) and without "/.".
  */
 export function filesFromList(text: string): string[] {
-  const lines = text.split("\n");
   const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    let p = lines[i]!;
-    if (p.endsWith("\r")) p = p.slice(0, -1);
-    if (p === "" || p === "/.") continue;
-    const next = lines[i + 1];
-    if (next?.startsWith(p) && next.charCodeAt(p.length) === 47 /* / */) continue;
-    out.push(p);
+  const n = text.length;
+  let pos = 0;
+  while (pos < n) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = n;
+    let lineEnd = end;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const len = lineEnd - pos;
+    const next = end + 1;
+    // A directory is listed right before its first entry: "/usr" then "/usr/bin".
+    const isParent =
+      next + len < n &&
+      text.charCodeAt(next + len) === 47 /* / */ &&
+      text.startsWith(text.slice(pos, lineEnd), next);
+    if (len > 0 && !isParent && !(len === 2 && text.startsWith("/.", pos)))
+      out.push(text.slice(pos, lineEnd));
+    pos = next;
   }
   return out;
 }

@@ -1,13 +1,13 @@
 /**
  * deb822 control-file parser (dpkg status, status.d entries): stanzas separated by blank lines,
- * `Field: value` lines, continuation lines starting with a space or tab. Pure and allocation-light:
- * continuation lines are kept only for the few multi-line fields a caller asks for.
+ * `Field: value` lines, continuation lines starting with a space or tab. Works on indices into the
+ * text and only slices the fields a caller asks for, so a 1,000-package status file parses in a few ms.
  */
 
 export interface Stanza {
   /** 1-based line number where the stanza starts. */
   line: number;
-  /** Field name (as written, case preserved) → value (first line; continuation lines for kept fields). */
+  /** Field name (as written) → value (first line; continuation lines for multi-line fields asked for). */
   fields: Map<string, string>;
 }
 
@@ -21,17 +21,32 @@ export interface ParsedControl {
   errors: StanzaError[];
 }
 
+export interface ParseControlOptions {
+  /** Fields to keep (all when undefined). */
+  fields?: ReadonlySet<string>;
+  /** Fields whose continuation lines are kept (joined by "\n"). */
+  multiline?: ReadonlySet<string>;
+}
+
+const SPACE = 32;
+const TAB = 9;
+const CR = 13;
+const HASH = 35;
+
 /**
  * Parse deb822 text. A stanza with a malformed line is dropped (reported in `errors` with its start
- * line); others are kept. `multiline` names fields whose continuation lines are kept (joined by "\n").
+ * line); the others are kept.
  */
-export function parseControl(text: string, multiline: ReadonlySet<string> = new Set()): ParsedControl {
+export function parseControl(text: string, opts: ParseControlOptions = {}): ParsedControl {
+  const keep = opts.fields;
+  const multiline = opts.multiline;
   const stanzas: Stanza[] = [];
   const errors: StanzaError[] = [];
   let fields: Map<string, string> | undefined;
   let start = 0;
   let bad: string | undefined;
   let lastField: string | undefined;
+  let lastKept = false;
   let lineNo = 0;
   let pos = 0;
   const n = text.length;
@@ -44,50 +59,65 @@ export function parseControl(text: string, multiline: ReadonlySet<string> = new 
     fields = undefined;
     bad = undefined;
     lastField = undefined;
+    lastKept = false;
   };
 
-  while (pos <= n) {
+  while (pos < n) {
     let end = text.indexOf("\n", pos);
     if (end < 0) end = n;
-    let line = text.slice(pos, end);
-    pos = end + 1;
     lineNo++;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") {
+    let lineEnd = end;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === CR) lineEnd--;
+    const c0 = text.charCodeAt(pos);
+    if (lineEnd === pos || ((c0 === SPACE || c0 === TAB) && text.slice(pos, lineEnd).trim() === "")) {
       flush();
-      if (end === n) break;
+      pos = end + 1;
       continue;
     }
     if (!fields) {
       fields = new Map();
       start = lineNo;
     }
-    if (bad) continue;
-    const c0 = line.charCodeAt(0);
-    if (c0 === 32 || c0 === 9) {
-      if (lastField === undefined) {
-        bad = `continuation line ${lineNo} without a field`;
-      } else if (multiline.has(lastField)) {
-        fields.set(lastField, `${fields.get(lastField)}\n${line.trim()}`);
-      }
+    if (bad) {
+      pos = end + 1;
       continue;
     }
-    if (c0 === 35 /* # */) continue; // comment lines are allowed in deb822
-    const colon = line.indexOf(":");
-    if (colon <= 0) {
+    if (c0 === SPACE || c0 === TAB) {
+      if (lastField === undefined) bad = `continuation line ${lineNo} without a field`;
+      else if (lastKept && multiline?.has(lastField))
+        fields.set(lastField, `${fields.get(lastField)}\n${text.slice(pos, lineEnd).trim()}`);
+      pos = end + 1;
+      continue;
+    }
+    if (c0 === HASH) {
+      pos = end + 1;
+      continue; // comment lines are allowed in deb822
+    }
+    const colon = text.indexOf(":", pos);
+    if (colon < 0 || colon >= lineEnd || colon === pos) {
       bad = `line ${lineNo} is not a "Field: value" line`;
+      pos = end + 1;
       continue;
     }
-    const name = line.slice(0, colon);
-    if (/\s/.test(name)) {
+    const name = text.slice(pos, colon);
+    if (hasSpace(name)) {
       bad = `line ${lineNo} has an invalid field name`;
+      pos = end + 1;
       continue;
     }
-    const value = line.slice(colon + 1).trim();
-    fields.set(name, value);
     lastField = name;
-    if (end === n) break;
+    lastKept = keep === undefined || keep.has(name);
+    if (lastKept) fields.set(name, text.slice(colon + 1, lineEnd).trim());
+    pos = end + 1;
   }
   flush();
   return { stanzas, errors };
+}
+
+function hasSpace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === SPACE || c === TAB) return true;
+  }
+  return false;
 }

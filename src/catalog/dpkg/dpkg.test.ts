@@ -259,11 +259,12 @@ describe("helpers", () => {
 
   it("parseControl keeps continuation lines only for requested fields", () => {
     const { stanzas } = parseControl(
-      "Package: a\nDescription: x\n more\nConffiles:\n /etc/a 1\n",
-      new Set(["Conffiles"]),
+      "Package: a\nDescription: x\n more\nConffiles:\n /etc/a 1\nDepends: b\n",
+      { multiline: new Set(["Conffiles"]), fields: new Set(["Package", "Description", "Conffiles"]) },
     );
     expect(stanzas[0]!.fields.get("Description")).toBe("x");
     expect(stanzas[0]!.fields.get("Conffiles")).toBe("\n/etc/a 1");
+    expect(stanzas[0]!.fields.has("Depends")).toBe(false);
   });
 
   it("licences from the corpus copyright files", () => {
