@@ -269,6 +269,8 @@ async function streamPass(
     const spill = ctx.spillDir;
     let spillSeq = 0;
     extract.on("entry", (header, entry, next) => {
+      // When the walk fails, tar-stream destroys the current entry with the same error.
+      entry.on("error", () => {});
       let capturePath: string | undefined;
       try {
         const type = tarStreamType(header);

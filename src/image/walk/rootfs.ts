@@ -70,11 +70,14 @@ export async function walkRootfs(root: string, opts: WalkOptions, started: numbe
   }
   const finalFiles = () => {
     const files = captures.filesAfter(-1);
+    // A wanted symlink gives its target's content (resolved inside the root) under the link's path.
     for (const p of wantedLinks) {
       const target = tree.resolveNode(p);
-      if (!target?.captured) continue;
-      const c = captures.current(target.entry.path);
-      if (c) files.push(fileRef(p, -1, c, target.entry.mode));
+      if (target?.entry.type !== "file" || target.entry.size > opts.limits.maxFileSize) continue;
+      const abs = join(root, target.entry.path);
+      files.push(
+        fileRef(p, -1, { kind: "file", path: abs, offset: 0, length: target.entry.size }, target.entry.mode),
+      );
     }
     return files;
   };

@@ -112,15 +112,14 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   const captures = new CaptureStore();
   const wantedLinks = new Set<string>();
   let bytesRead = 0;
+  // Settles with the first error, if any, once the pool stops.
+  const poolFailed = pool.then(() => {
+    if (firstError !== undefined) throw firstError;
+  });
+  poolFailed.catch(() => {});
   try {
     for (let i = 0; i < n; i++) {
-      const s = await Promise.race([
-        results[i]!,
-        pool.then(() => {
-          if (firstError !== undefined) throw firstError;
-          return results[i]!;
-        }),
-      ]);
+      const s = await Promise.race([results[i]!, poolFailed.then(() => results[i]!)]);
       bytesRead += s.bytes;
       applyLayer(tree, captures, i, s, describeLayer(layers[i]!), opts.logger, wantedLinks, opts.wants);
     }
