@@ -149,6 +149,8 @@ export interface Sbom {
   provenance?: Provenance;
   /** Where packages came from besides the filesystem (attestation SBOM, imported SBOM). */
   sources?: { kind: "filesystem" | "attestation" | "sbom-file"; detail?: string }[];
+  /** OpenVEX documents found in the image's VEX attestations (applied by the matcher). Untrusted. */
+  attestedVex?: unknown[];
   /** Problems met while indexing that did not stop it (malformed records, unreadable jars …). */
   warnings?: string[];
 }
