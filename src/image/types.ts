@@ -73,6 +73,16 @@ export interface OpenOptions {
   platform?: string;
   limits: ImageLimits;
   logger: import("../core/logger.js").Logger;
+  /** Registry access for registry:// and image:// references (flags; env and docker config are read too). */
+  registry?: RegistryAccess;
+}
+
+export interface RegistryAccess {
+  /** `--username`; with `password` (from `--password-stdin`) overrides stored credentials. */
+  username?: string;
+  password?: string;
+  /** Registries (host[:port]) allowed over plain HTTP besides loopback (`--insecure-registry`). */
+  insecureRegistries?: string[];
 }
 
 /** What the layer walk knows about one path of the final filesystem. */
