@@ -34,6 +34,7 @@ const SCHEMES: Partial<Record<SchemeName, VersionScheme>> = {
   cargo,
   pep440,
   gem,
+  maven,
   generic,
 };
 
