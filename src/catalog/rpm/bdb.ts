@@ -24,6 +24,8 @@ export interface BdbResult {
   values: BdbValue[];
   /** Problems with single items (a broken overflow chain …); the rest is still returned. */
   errors: string[];
+  /** Byte order of the database (keys are stored in it). */
+  littleEndian: boolean;
 }
 
 export class BdbFormatError extends Error {}
@@ -124,5 +126,5 @@ export function readBdbHash(buf: Buffer): BdbResult {
       // H_DUPLICATE / H_OFFDUP do not occur in rpm's Packages database.
     }
   }
-  return { values, errors };
+  return { values, errors, littleEndian: le };
 }

@@ -73,8 +73,13 @@ async function catalogRpm(input: CatalogInput): Promise<CatalogResult> {
       const r = readBdbHash(buf);
       for (const v of r.values) {
         // Key 0 holds rpm's next-instance counter, not a header.
-        if (v.key.length === 4 && v.key.readUInt32LE(0) === 0 && v.value.length <= 8) continue;
-        const n = v.key.length === 4 ? v.key.readUInt32LE(0) : blobs.length;
+        if (v.key.length === 4 && v.key.every((b) => b === 0) && v.value.length <= 8) continue;
+        const n =
+          v.key.length === 4
+            ? r.littleEndian
+              ? v.key.readUInt32LE(0)
+              : v.key.readUInt32BE(0)
+            : blobs.length;
         blobs.push({ record: `record ${n}`, blob: v.value });
       }
       containerErrors.push(...r.errors);
