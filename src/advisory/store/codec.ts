@@ -1,0 +1,124 @@
+/**
+ * Blob codec. One tag byte, then the payload:
+ *  0 = UTF-8 JSON; 1 = raw deflate; 2 = brotli (record blocks); 3 = raw deflate with the preset dictionary below
+ *  (small per-package index blobs, whose JSON is mostly the same few keys).
+ * Changing DICTIONARY changes the format: bump SCHEMA_VERSION.
+ */
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants,
+  deflateRawSync,
+  inflateRawSync,
+} from "node:zlib";
+
+const RAW = 0;
+const DEFLATE = 1;
+const BROTLI = 2;
+const DICT = 3;
+
+const DICTIONARY = Buffer.from(
+  [
+    '"note":"release ',
+    '"will_not_fix"',
+    '"fix_deferred"',
+    '"end_of_life"',
+    '"under_investigation"',
+    '"last_affected":"',
+    '"limit":"',
+    '"type":"GIT","events":[',
+    '"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"',
+    '"versions":["',
+    '"rating":"negligible"',
+    '"ratingText":"unimportant"',
+    '"rating":"unknown"',
+    '"ratingText":"not yet assigned"',
+    '"rating":"low","ratingText":"low**"',
+    '"rating":"medium","ratingText":"medium**"',
+    '"rating":"high","ratingText":"high**"',
+    '"severity":{"source":"debian","ratingText":"',
+    '"not_affected","ranges":[]',
+    '"status":"affected","ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]',
+    '"osv","GHSA-',
+    '"debian",["CVE-20',
+    '["DSA-',
+    '["DLA-',
+    '["GO-20',
+    '["GHSA-',
+    '["PYSEC-20',
+    '["RUSTSEC-20',
+    '["DEBIAN-CVE-20',
+    '["ALPINE-CVE-20',
+    '"nvd"',
+    '"alpine"',
+    '["CVE-20',
+    '","CVE-20',
+    '{"status":"fixed","ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"',
+    '"}]}],"fixedVersions":["',
+  ].join(""),
+  "utf8",
+);
+
+export function encodeJson(value: unknown, minCompress = 96): Buffer {
+  const json = Buffer.from(JSON.stringify(value), "utf8");
+  if (json.length < minCompress) return Buffer.concat([Buffer.of(RAW), json]);
+  const z = deflateRawSync(json, { level: 9, memLevel: 9 });
+  return z.length < json.length
+    ? Buffer.concat([Buffer.of(DEFLATE), z])
+    : Buffer.concat([Buffer.of(RAW), json]);
+}
+
+/** Small index blobs: raw deflate primed with the preset dictionary. */
+export function encodeSmall(value: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(value), "utf8");
+  const z = deflateRawSync(json, { level: 9, memLevel: 9, dictionary: DICTIONARY });
+  return z.length < json.length ? Buffer.concat([Buffer.of(DICT), z]) : Buffer.concat([Buffer.of(RAW), json]);
+}
+
+/** Large blocks (many records): brotli. */
+export function encodeBlock(value: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(value), "utf8");
+  const z = brotliCompressSync(json, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 6,
+      [constants.BROTLI_PARAM_LGWIN]: 22,
+      [constants.BROTLI_PARAM_SIZE_HINT]: json.length,
+    },
+  });
+  return Buffer.concat([Buffer.of(BROTLI), z]);
+}
+
+export function decodeJson<T>(blob: Buffer | Uint8Array): T {
+  const b = Buffer.isBuffer(blob) ? blob : Buffer.from(blob);
+  const body = b.subarray(1);
+  switch (b[0]) {
+    case RAW:
+      return JSON.parse(body.toString("utf8")) as T;
+    case DEFLATE:
+      return JSON.parse(inflateRawSync(body).toString("utf8")) as T;
+    case BROTLI:
+      return JSON.parse(brotliDecompressSync(body).toString("utf8")) as T;
+    case DICT:
+      return JSON.parse(inflateRawSync(body, { dictionary: DICTIONARY }).toString("utf8")) as T;
+    default:
+      throw new Error(`unknown blob encoding ${b[0]}`);
+  }
+}
+
+/** JSON with object keys sorted: the canonical form hashed for content hashes. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const o = value as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(",")}}`;
+}
+
+/** CVE-YYYY-NNNN… as an integer key (compact index); undefined for other ids. */
+export function cveKey(id: string): number | undefined {
+  const m = /^CVE-(\d{4})-(\d{4,9})$/.exec(id);
+  return m ? Number(m[1]) * 1e9 + Number(m[2]) : undefined;
+}

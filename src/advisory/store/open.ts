@@ -1,0 +1,363 @@
+/** Read side of a snapshot: prepared statements + in-process caches so repeated lookups cost microseconds. */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { VigilError } from "../../core/errors.js";
+import { dataDir } from "../../core/paths.js";
+import { normalizePackageName } from "../namespaces.js";
+import type {
+  AdvisoryCandidate,
+  AdvisoryRecord,
+  AdvisoryStore,
+  AffectedPackage,
+  CveFacts,
+  EpssEntry,
+  FeedStats,
+  KevEntry,
+  SeverityEntry,
+  SnapshotManifest,
+} from "../types.js";
+import { computeContentHash } from "./build.js";
+import { decodeJson } from "./codec.js";
+import {
+  BLOCK_SIZE,
+  type PackageChunk,
+  REQUIRED_TABLES,
+  type RefChunk,
+  SCHEMA_VERSION,
+  type StoredRecord,
+} from "./schema.js";
+
+/** Where `vigil db` keeps the current snapshot: `${dataDir()}/db/current.sqlite`. */
+export function defaultSnapshotPath(): string {
+  return join(dataDir(), "db", "current.sqlite");
+}
+
+export interface OpenOptions {
+  /** Package keys kept in the lookup cache (default 200,000). */
+  cacheSize?: number;
+}
+
+export interface NamespaceInfo {
+  namespace: string;
+  records: number;
+  packages: number;
+  hash: string;
+}
+
+/** The store plus what `vigil db` needs (status, diff, verification). */
+export interface SnapshotStore extends AdvisoryStore {
+  readonly path: string;
+  advisoryCount(): number;
+  namespaceInfo(): NamespaceInfo[];
+  /** Every advisory id with its content hash, in id order. */
+  advisoryHashes(): { id: string; hash: string; withdrawn: string | null }[];
+  /** Package keys (namespace, name) an advisory touches. */
+  packageKeys(id: string): { namespace: string; name: string }[];
+  /** Every package name of a namespace (for benchmarks and tools). */
+  packageNames(namespace: string): string[];
+  enrichmentCounts(): { kev: number; epss: number };
+  /** SQLite integrity check + re-hash of every record against the manifest; throws ADVISORY_DB when bad. */
+  verify(): void;
+}
+
+type AffBody = Omit<AffectedPackage, "namespace" | "name">;
+
+interface DecodedChunk {
+  names: Map<string, number>;
+  chunk: PackageChunk;
+}
+
+export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStore {
+  if (!existsSync(path))
+    throw new VigilError(
+      "ADVISORY_DB",
+      `no advisory database at ${path}; run \`vigil db update\` or \`vigil db build\``,
+    );
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new VigilError("ADVISORY_DB", `${path}: cannot open advisory snapshot (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
+  let meta: Map<string, unknown>;
+  try {
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
+    if (missing.length) throw new Error(`missing tables ${missing.join(", ")}`);
+    meta = new Map(
+      (db.prepare("SELECT key, value FROM manifest").all() as { key: string; value: string }[]).map((r) => [
+        r.key,
+        JSON.parse(r.value) as unknown,
+      ]),
+    );
+  } catch (e) {
+    db.close();
+    throw new VigilError(
+      "ADVISORY_DB",
+      `${path} is not a Vigil advisory snapshot (${(e as Error).message})`,
+      {
+        cause: e,
+      },
+    );
+  }
+  const schemaVersion = meta.get("schemaVersion");
+  if (schemaVersion !== SCHEMA_VERSION) {
+    db.close();
+    throw new VigilError(
+      "ADVISORY_DB",
+      `${path}: snapshot schema version ${String(schemaVersion)} is not supported (expected ${SCHEMA_VERSION}); run \`vigil db update\``,
+    );
+  }
+  const nsRows = db
+    .prepare("SELECT namespace, records, packages, hash FROM namespaces ORDER BY namespace")
+    .all() as NamespaceInfo[];
+  const manifest: SnapshotManifest = {
+    schemaVersion: SCHEMA_VERSION,
+    builtAt: String(meta.get("builtAt")),
+    contentHash: String(meta.get("contentHash")),
+    feeds: (meta.get("feeds") as FeedStats[]) ?? [],
+    namespaces: nsRows.map((r) => ({ namespace: r.namespace, records: r.records })),
+  };
+  const nsSet = new Set(nsRows.map((r) => r.namespace));
+
+  const qChunk = db.prepare(
+    "SELECT first, data FROM packages WHERE namespace = ? AND first <= ? ORDER BY first DESC LIMIT 1",
+  );
+  const qBlockFor = db.prepare("SELECT bid FROM blocks WHERE first <= ? ORDER BY first DESC LIMIT 1");
+  const qBlock = db.prepare("SELECT data FROM blocks WHERE bid = ?");
+  const qRefs = db.prepare("SELECT first, data FROM refs WHERE first <= ? ORDER BY first DESC LIMIT 1");
+  const qKev = db.prepare("SELECT data FROM kev WHERE cve = ?");
+  const qEpss = db.prepare("SELECT score, percentile, date FROM epss WHERE cve = ?");
+
+  const cacheSize = opts.cacheSize ?? 200_000;
+  const cache = new Map<string, AdvisoryCandidate[]>();
+  const chunkCache = new Map<string, DecodedChunk>();
+  const blockCache = new Map<number, StoredRecord[]>();
+  const blockIndex = new Map<number, Map<string, number>>();
+  const refCache = new Map<string, Map<string, number[]>>();
+
+  const remember = <K, V>(m: Map<K, V>, k: K, v: V, max: number) => {
+    if (m.size >= max) m.delete(m.keys().next().value as K);
+    m.set(k, v);
+  };
+
+  /** The chunk that would hold `name` in `namespace`. */
+  const chunkFor = (namespace: string, name: string): DecodedChunk | undefined => {
+    const row = qChunk.get(namespace, name) as { first: string; data: Buffer } | undefined;
+    if (!row) return undefined;
+    const ck = `${namespace}\u0000${row.first}`;
+    let c = chunkCache.get(ck);
+    if (!c) {
+      const chunk = decodeJson<PackageChunk>(row.data);
+      c = { chunk, names: new Map(chunk.n.map((n, i) => [n, i])) };
+      remember(chunkCache, ck, c, 4096);
+    }
+    return c;
+  };
+
+  const candidates = (namespace: string, name: string): AdvisoryCandidate[] | undefined => {
+    const c = chunkFor(namespace, name);
+    const i = c?.names.get(name);
+    if (!c || i === undefined) return undefined;
+    return c.chunk.e[i]!.map(([h, , body]) => {
+      const [advisoryId, source, aliases] = c.chunk.h[h]!;
+      return { advisoryId, aliases, source, affected: { namespace, name, ...(body as AffBody) } };
+    });
+  };
+
+  const blockAt = (bid: number): StoredRecord[] | undefined => {
+    let b = blockCache.get(bid);
+    if (!b) {
+      const row = qBlock.get(bid) as { data: Buffer } | undefined;
+      if (!row) return undefined;
+      b = decodeJson<StoredRecord[]>(row.data);
+      remember(blockCache, bid, b, 64);
+      remember(blockIndex, bid, new Map(b.map((r, i) => [r.r.id as string, i])), 64);
+    }
+    return b;
+  };
+
+  /** Position of an advisory id, or undefined. */
+  const posOf = (id: string): number | undefined => {
+    const row = qBlockFor.get(id) as { bid: number } | undefined;
+    if (!row) return undefined;
+    if (!blockAt(row.bid)) return undefined;
+    const slot = blockIndex.get(row.bid)?.get(id);
+    return slot === undefined ? undefined : row.bid * BLOCK_SIZE + slot;
+  };
+
+  const storedAt = (pos: number): StoredRecord | undefined =>
+    blockAt(Math.floor(pos / BLOCK_SIZE))?.[pos % BLOCK_SIZE];
+
+  const refsOf = (alias: string): number[] => {
+    const row = qRefs.get(alias) as { first: string; data: Buffer } | undefined;
+    if (!row) return [];
+    let m = refCache.get(row.first);
+    if (!m) {
+      const c = decodeJson<RefChunk>(row.data);
+      m = new Map(c.a.map((a, i) => [a, c.p[i]!]));
+      remember(refCache, row.first, m, 256);
+    }
+    return m.get(alias) ?? [];
+  };
+
+  const recordAt = (pos: number): AdvisoryRecord | undefined => {
+    const stored = storedAt(pos);
+    if (!stored) return undefined;
+    const rec = structuredClone(stored.r) as unknown as Omit<AdvisoryRecord, "affected">;
+    const parts: [number, AffectedPackage][] = [];
+    for (const [namespace, name] of stored.k) {
+      const c = chunkFor(namespace, name);
+      const i = c?.names.get(name);
+      if (!c || i === undefined) continue;
+      for (const [h, ord, body] of c.chunk.e[i]!)
+        if (c.chunk.h[h]![0] === rec.id)
+          parts.push([ord, { namespace, name, ...(structuredClone(body) as AffBody) }]);
+    }
+    parts.sort((a, b) => a[0] - b[0]);
+    return { ...rec, affected: parts.map((p) => p[1]) };
+  };
+
+  const store: SnapshotStore = {
+    path,
+    manifest,
+    namespaces: () => [...nsSet],
+    lookup(namespace, name) {
+      const key = `${namespace}\u0000${name}`;
+      const hit = cache.get(key);
+      if (hit) return hit;
+      if (!nsSet.has(namespace)) return [];
+      let out = candidates(namespace, name);
+      if (!out) {
+        const norm = normalizePackageName(namespace, name);
+        if (norm !== name) out = candidates(namespace, norm);
+      }
+      const result = out ?? [];
+      remember(cache, key, result, cacheSize);
+      return result;
+    },
+    getAdvisory(id) {
+      const pos = posOf(id);
+      return pos === undefined ? undefined : recordAt(pos);
+    },
+    cveFacts(cveId) {
+      const positions = new Set<number>(refsOf(cveId));
+      const own = posOf(cveId);
+      if (own !== undefined) positions.add(own);
+      const kevRow = qKev.get(cveId) as { data: Buffer } | undefined;
+      const epssRow = qEpss.get(cveId) as
+        | { score: number; percentile: number; date: string | null }
+        | undefined;
+      if (positions.size === 0 && !kevRow && !epssRow) return undefined;
+      const facts: CveFacts = { id: cveId, severities: [] };
+      const seen = new Set<string>();
+      const addSev = (s: SeverityEntry) => {
+        const key = JSON.stringify(s);
+        if (!seen.has(key)) {
+          seen.add(key);
+          facts.severities.push(s);
+        }
+      };
+      // The CVE's own record (NVD) first, then every other advisory that names it, in id order.
+      const recs = [...positions]
+        .map((p) => recordAt(p))
+        .filter((r): r is AdvisoryRecord => r !== undefined)
+        .sort((a, b) => (a.id === cveId ? -1 : b.id === cveId ? 1 : a.id < b.id ? -1 : 1));
+      const refs = new Set<string>();
+      const cwes = new Set<string>();
+      for (const rec of recs) {
+        for (const s of rec.severities) addSev(s);
+        for (const a of rec.affected) if (a.severity) addSev(a.severity);
+        facts.description ??= rec.description;
+        facts.published ??= rec.published;
+        for (const x of rec.references) refs.add(x);
+        for (const x of rec.cwes) cwes.add(x);
+      }
+      if (refs.size) facts.references = [...refs];
+      if (cwes.size) facts.cwes = [...cwes];
+      if (kevRow) facts.kev = decodeJson<KevEntry>(kevRow.data);
+      if (epssRow) {
+        const e: EpssEntry = { cveId, score: epssRow.score, percentile: epssRow.percentile };
+        if (epssRow.date) e.date = epssRow.date;
+        facts.epss = e;
+      }
+      return facts;
+    },
+    advisoryCount: () => Number(meta.get("advisories") ?? 0),
+    namespaceInfo: () => nsRows.map((r) => ({ ...r })),
+    advisoryHashes() {
+      const out: { id: string; hash: string; withdrawn: string | null }[] = [];
+      for (const { bid } of db.prepare("SELECT bid FROM blocks ORDER BY bid").all() as { bid: number }[])
+        for (const r of blockAt(bid) ?? [])
+          out.push({
+            id: r.r.id as string,
+            hash: r.h,
+            withdrawn: (r.r.withdrawn as string | undefined) ?? null,
+          });
+      return out;
+    },
+    packageKeys(id) {
+      const pos = posOf(id);
+      const stored = pos === undefined ? undefined : storedAt(pos);
+      return (stored?.k ?? []).map(([namespace, name]) => ({ namespace, name }));
+    },
+    packageNames(namespace) {
+      const out: string[] = [];
+      for (const r of db
+        .prepare("SELECT data FROM packages WHERE namespace = ? ORDER BY first")
+        .all(namespace) as {
+        data: Buffer;
+      }[])
+        out.push(...decodeJson<PackageChunk>(r.data).n);
+      return out;
+    },
+    enrichmentCounts: () => ({
+      kev: (db.prepare("SELECT count(*) AS n FROM kev").get() as { n: number }).n,
+      epss: (db.prepare("SELECT count(*) AS n FROM epss").get() as { n: number }).n,
+    }),
+    verify() {
+      let problem: string | undefined;
+      try {
+        const ic = db.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[];
+        if (ic.length !== 1 || ic[0]!.integrity_check !== "ok")
+          problem = `integrity check failed: ${ic
+            .map((r) => r.integrity_check)
+            .slice(0, 3)
+            .join("; ")}`;
+        else {
+          const bids = (db.prepare("SELECT bid FROM blocks ORDER BY bid").all() as { bid: number }[]).map(
+            (r) => r.bid,
+          );
+          const h = computeContentHash(db, function* () {
+            for (const bid of bids) {
+              const b = blockAt(bid) ?? [];
+              for (let i = 0; i < b.length; i++)
+                yield { stored: b[i]!.h, rec: recordAt(bid * BLOCK_SIZE + i)! };
+            }
+          });
+          if (h !== manifest.contentHash)
+            problem = `content hash ${h} does not match the manifest (${manifest.contentHash})`;
+        }
+      } catch (e) {
+        problem = (e as Error).message;
+      }
+      if (problem) throw new VigilError("ADVISORY_DB", `${path}: snapshot failed verification: ${problem}`);
+    },
+    close() {
+      cache.clear();
+      chunkCache.clear();
+      blockCache.clear();
+      blockIndex.clear();
+      refCache.clear();
+      if (db.open) db.close();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,65 @@
+/**
+ * Snapshot schema. One SQLite file, immutable once built:
+ * - `manifest(key, value)`: schema version, build time, content hash, feed stats (JSON values);
+ * - `blocks`: every advisory, BLOCK_SIZE records per block in id order, brotli-compressed JSON (records compress
+ *   far better together than alone). A record's position `pos` = block * BLOCK_SIZE + slot; `first` is the
+ *   block's first id, so an id is found by a range probe on `first` and a scan of one (cached) block;
+ * - `packages`: the lookup index, per namespace chunks of CHUNK_KEYS consecutive package names, each holding
+ *   every affected entry for its names (with the advisory id, source and aliases). Clustered by namespace:
+ *   a scan touches only its namespaces' pages, and a delta update can replace one namespace alone
+ *   (`DELETE FROM packages WHERE namespace = ?` + inserts + its `namespaces` row);
+ * - `namespaces`: per-namespace record/package counts and content hash;
+ * - `refs`: alias (CVE, GHSA, …) → advisory positions, as sorted compressed chunks, for CVE joins;
+ * - `kev`, `epss`: CVE-level enrichment.
+ */
+export const SCHEMA_VERSION = 2;
+/** Records per compressed block. */
+export const BLOCK_SIZE = 256;
+/** Package keys per compressed index chunk. */
+export const CHUNK_KEYS = 32;
+/** Aliases per compressed `refs` chunk. */
+export const REF_KEYS = 512;
+
+export const DDL = `
+CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE blocks (bid INTEGER PRIMARY KEY, first TEXT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX blocks_first ON blocks (first);
+CREATE TABLE packages (
+  namespace TEXT NOT NULL,
+  first TEXT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (namespace, first)
+) WITHOUT ROWID;
+CREATE TABLE namespaces (namespace TEXT PRIMARY KEY, records INTEGER NOT NULL, packages INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE refs (first TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE kev (cve TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL, date TEXT) WITHOUT ROWID;
+`;
+
+export const REQUIRED_TABLES = ["manifest", "blocks", "packages", "namespaces", "refs", "kev", "epss"];
+
+/** A `refs` chunk: sorted aliases `a` and, for each, the positions `p` of the advisories naming it. */
+export interface RefChunk {
+  a: string[];
+  p: number[][];
+}
+
+/**
+ * A `packages` chunk: up to CHUNK_KEYS consecutive package names of one namespace.
+ * `n[i]` is a name, `e[i]` its entries as [index into `h`, position in the record's affected list, affected
+ * body without namespace/name]; `h` the advisory heads
+ * [id, source, aliases] shared by the chunk's entries.
+ */
+export interface PackageChunk {
+  n: string[];
+  e: [number, number, Record<string, unknown>][][];
+  h: [string, string, string[]][];
+}
+
+/** A record as stored in a block: without `affected`, which lives in `packages`; `k` lists its package keys. */
+export interface StoredRecord {
+  r: Record<string, unknown>;
+  k: [string, string][];
+  /** Content hash of the full record. */
+  h: string;
+}

@@ -1,0 +1,157 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VigilError } from "../../core/errors.js";
+import { buildSnapshot } from "./build.js";
+import { openSnapshot, type SnapshotStore } from "./open.js";
+
+const ADV = fileURLToPath(new URL("../../../../shared/corpus/advisories/", import.meta.url));
+const SOURCES = [
+  `${ADV}osv/ghsa-sample`,
+  `${ADV}osv/go-vulndb.osv.jsonl.gz`,
+  `${ADV}osv-distro-samples`,
+  `${ADV}debian/security-tracker/DSA.list`,
+  `${ADV}debian/vunnel-sample/test-fixtures/input/debian.json`,
+];
+
+let dir: string;
+let store: SnapshotStore;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "vigil-store-"));
+  await buildSnapshot({
+    sources: SOURCES,
+    out: join(dir, "a.sqlite"),
+    now: new Date("2026-01-01T00:00:00Z"),
+  });
+  store = openSnapshot(join(dir, "a.sqlite"));
+}, 60_000);
+afterAll(() => {
+  store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("snapshot build + open", () => {
+  it("records manifest, feeds and namespaces", () => {
+    const m = store.manifest;
+    expect(m.schemaVersion).toBe(2);
+    expect(m.builtAt).toBe("2026-01-01T00:00:00.000Z");
+    expect(m.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const dsa = m.feeds.find((f) => f.feed === "debian-list")!;
+    expect(dsa.records).toBe(5406);
+    expect(dsa.newest).toBe("2023-03-29T00:00:00.000Z");
+    expect(m.feeds.find((f) => f.source.endsWith("go-vulndb.osv.jsonl.gz"))!.records).toBe(4291);
+    expect(store.namespaces()).toEqual(
+      expect.arrayContaining(["golang", "maven", "npm", "debian:11", "debian:7", "ubuntu:14.04"]),
+    );
+    // DSA-3029-1 exists both in the OSV sample and DSA.list: merged into one advisory
+    const trackerIds = 6 + 1; // six packages × their CVEs in the vunnel sample (one package has two)
+    expect(store.advisoryCount()).toBeGreaterThanOrEqual(7 + 4291 + 2 + 5406 - 1 + trackerIds);
+  });
+
+  it("looks up candidates by (namespace, name) with their ranges", () => {
+    const c = store.lookup("maven", "org.apache.logging.log4j:log4j-core");
+    const log4j = c.filter((x) => x.advisoryId === "GHSA-jfh8-c2jp-5v3q");
+    expect(log4j).toHaveLength(3);
+    expect(log4j[0]!.aliases).toEqual(["CVE-2021-44228"]);
+    expect(log4j.map((x) => x.affected.ranges[0]!.events.at(-1))).toEqual([
+      { fixed: "2.15.0" },
+      { fixed: "2.3.1" },
+      { fixed: "2.12.2" },
+    ]);
+    const nginx = store.lookup("debian:7", "nginx").find((x) => x.advisoryId === "DSA-3029-1")!;
+    expect(nginx.affected.fixedVersions).toEqual(["1.2.1-2.2+wheezy3"]);
+    expect(store.lookup("debian:11", "xorg-server").map((x) => x.advisoryId)).toContain("DSA-5380-1");
+    expect(store.lookup("npm", "no-such-package")).toEqual([]);
+    expect(store.lookup("no-such-namespace", "x")).toEqual([]);
+    // cached: the same array again
+    expect(store.lookup("debian:7", "nginx")).toBe(store.lookup("debian:7", "nginx"));
+  });
+
+  it("returns full records, merging the same id from two feeds", () => {
+    const dsa = store.getAdvisory("DSA-3029-1")!;
+    expect(dsa.aliases).toEqual(["CVE-2014-3616"]);
+    expect(dsa.description).toMatch(/Antoine Delignat-Lavaud/);
+    expect(dsa.affected.map((a) => a.namespace)).toEqual(["debian:7"]);
+    expect(store.getAdvisory("GHSA-jfh8-c2jp-5v3q")!.affected).toHaveLength(3);
+    expect(store.getAdvisory("nope")).toBeUndefined();
+  });
+
+  it("joins facts for a CVE across feeds (GHSA alias, Debian tracker)", () => {
+    const f = store.cveFacts("CVE-2021-44228")!;
+    expect(f.severities).toContainEqual(expect.objectContaining({ source: "ghsa", rating: "critical" }));
+    const proto = store.cveFacts("CVE-2008-7220")!;
+    expect(proto.severities).toContainEqual({ source: "debian", ratingText: "high**", rating: "high" });
+    expect(proto.description).toMatch(/Prototype/);
+    expect(store.cveFacts("CVE-1900-0001")).toBeUndefined();
+  });
+
+  it("has a content hash independent of build time, and a compact file", async () => {
+    const b = join(dir, "b.sqlite");
+    const m2 = await buildSnapshot({ sources: SOURCES, out: b, now: new Date("2027-06-01T00:00:00Z") });
+    expect(m2.contentHash).toBe(store.manifest.contentHash);
+    const gz = (p: string) => gzipSync(readFileSync(p)).length;
+    const inputs =
+      statSync(`${ADV}osv/go-vulndb.osv.jsonl.gz`).size +
+      gz(`${ADV}debian/security-tracker/DSA.list`) +
+      gz(`${ADV}debian/vunnel-sample/test-fixtures/input/debian.json`) +
+      readdirSync(`${ADV}osv/ghsa-sample`).reduce((n, f) => n + gz(`${ADV}osv/ghsa-sample/${f}`), 0);
+    expect(statSync(b).size).toBeLessThan(inputs * 1.5);
+    rmSync(b);
+  });
+});
+
+describe("snapshot build failures", () => {
+  it("fails the build with FEED when a source is missing or unreadable, leaving no file behind", async () => {
+    const out = join(dir, "fail.sqlite");
+    await expect(
+      buildSnapshot({ sources: [`${ADV}osv/ghsa-sample`, join(dir, "missing")], out }),
+    ).rejects.toMatchObject({
+      code: "FEED",
+    });
+    const bad = join(dir, "bad.jsonl.gz");
+    writeFileSync(bad, Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]));
+    const err = await buildSnapshot({ sources: [bad], out }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).code).toBe("FEED");
+    expect((err as VigilError).message).toMatch(/bad\.jsonl\.gz.*gzip/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("skips malformed records with a count and names the first few", async () => {
+    const f = join(dir, "mixed.jsonl");
+    writeFileSync(
+      f,
+      [
+        JSON.stringify({
+          id: "OK-1",
+          modified: "2024-01-01T00:00:00Z",
+          affected: [{ package: { ecosystem: "npm", name: "a" } }],
+        }),
+        "{not json",
+        JSON.stringify({ id: "BAD-1", modified: "x", affected: 5 }),
+        JSON.stringify({
+          id: "OK-2'); DROP TABLE advisories;--",
+          modified: "2024-01-01T00:00:00Z",
+          affected: [],
+        }),
+      ].join("\n"),
+    );
+    const m = await buildSnapshot({ sources: [`osv=${f}`], out: join(dir, "m.sqlite") });
+    expect(m.feeds[0]).toMatchObject({ feed: "osv", records: 2, skipped: 2 });
+    expect(m.feeds[0]!.skippedExamples[0]).toMatch(/mixed\.jsonl:2: invalid JSON/);
+    const s = openSnapshot(join(dir, "m.sqlite"));
+    expect(s.getAdvisory("OK-2'); DROP TABLE advisories;--")!.id).toContain("DROP TABLE");
+    s.close();
+  });
+
+  it("rejects a file that is not a snapshot", () => {
+    const f = join(dir, "junk.sqlite");
+    writeFileSync(f, "hello");
+    expect(() => openSnapshot(f)).toThrow(/not a Vigil advisory snapshot/);
+    expect(() => openSnapshot(join(dir, "none.sqlite"))).toThrow(/no advisory database/);
+  });
+});
