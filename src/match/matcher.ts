@@ -1,0 +1,328 @@
+/**
+ * The matcher: SBOM × advisory snapshot → findings. Pure (the store is read-only, no I/O of its own).
+ *
+ * - OS packages (deb, apk, rpm) are matched in their distro release's namespace by SOURCE package name,
+ *   compared with the distro's scheme, honouring the distro's statuses. Never with upstream (NVD/GHSA)
+ *   ranges: backported fixes would make that a false positive.
+ * - Language packages are matched in their ecosystem's namespace with OSV ranges; one owned by an OS
+ *   package (`ownedBy`) is left to its owner's distro advisories.
+ * - Records about the same vulnerability are merged: one finding per (vulnerability, package), keyed by
+ *   the CVE when there is one.
+ */
+import type {
+  AdvisoryCandidate,
+  AdvisoryRecord,
+  AdvisoryStatus,
+  AdvisoryStore,
+  CveFacts,
+  SeverityEntry,
+} from "../advisory/types.js";
+import type { Package, Sbom } from "../sbom/model.js";
+import type { AffectedRange } from "../versioning/types.js";
+import {
+  distroNamespaces,
+  languageKey,
+  languageNamespace,
+  OS_TYPES,
+  osKey,
+  osVersion,
+} from "./namespaces.js";
+import { assessSeverity, preferredSources } from "./severity.js";
+import type { Finding, FindingPackage, MatchOptions, MatchResult, MatchStats } from "./types.js";
+import { defaultVersionOracle, type VersionOracle } from "./versions.js";
+
+export interface MatchDeps {
+  versions?: VersionOracle;
+}
+
+/** Status precedence when two records about the same vulnerability disagree (most actionable first). */
+const STATUS_RANK: Record<AdvisoryStatus, number> = {
+  fixed: 0,
+  affected: 1,
+  will_not_fix: 2,
+  fix_deferred: 3,
+  under_investigation: 4,
+  end_of_life: 5,
+  unknown: 6,
+  not_affected: 7,
+};
+
+/** A human form of a range: `>=0.4.17, <=1.5.9`; `<4.17.19`; empty events → "all versions". */
+export function describeRange(range: AffectedRange): string {
+  const parts: string[] = [];
+  for (const ev of range.events) {
+    if (ev.introduced !== undefined && ev.introduced !== "0") parts.push(`>=${ev.introduced}`);
+    if (ev.fixed !== undefined) parts.push(`<${ev.fixed}`);
+    if (ev.last_affected !== undefined) parts.push(`<=${ev.last_affected}`);
+    if (ev.limit !== undefined && ev.limit !== "*") parts.push(`<${ev.limit}`);
+  }
+  return parts.length ? parts.join(", ") : ">=0";
+}
+
+function cveOf(id: string, aliases: readonly string[]): string {
+  if (/^CVE-\d{4}-\d+$/i.test(id)) return id.toUpperCase();
+  const cves = aliases.filter((a) => /^CVE-\d{4}-\d+$/i.test(a)).map((a) => a.toUpperCase());
+  cves.sort();
+  return cves[0] ?? id;
+}
+
+function findingPackage(p: Package): FindingPackage {
+  const fp: FindingPackage = {
+    id: p.id,
+    purl: p.purl,
+    type: p.type,
+    name: p.name,
+    version: p.version,
+    locations: p.locations ?? [],
+  };
+  if (p.namespace) fp.namespace = p.namespace;
+  if (p.sourceName && p.sourceName !== p.name) fp.sourceName = p.sourceName;
+  if (p.sourceVersion) fp.sourceVersion = p.sourceVersion;
+  if (p.layerIndex !== undefined) fp.layerIndex = p.layerIndex;
+  if (p.layerDiffId) fp.layerDiffId = p.layerDiffId;
+  return fp;
+}
+
+interface Hit {
+  candidate: AdvisoryCandidate;
+  record?: AdvisoryRecord;
+  fixed: string[];
+  ranges: string[];
+}
+
+/** Match every package of an SBOM against a snapshot. */
+export function match(
+  sbom: Sbom,
+  store: AdvisoryStore,
+  opts: MatchOptions = {},
+  deps: MatchDeps = {},
+): MatchResult {
+  const oracle = deps.versions ?? defaultVersionOracle;
+  const warnings: string[] = [];
+  const stats: MatchStats = {
+    packages: sbom.packages.length,
+    matchable: 0,
+    ownedByOs: 0,
+    distroIgnored: 0,
+    invalidVersions: 0,
+  };
+  const present = new Set(store.namespaces());
+  const nsReport = new Map<string, boolean>();
+  const recordCache = new Map<string, AdvisoryRecord | undefined>();
+  const factsCache = new Map<string, CveFacts | undefined>();
+  const getRecord = (id: string): AdvisoryRecord | undefined => {
+    if (!recordCache.has(id)) recordCache.set(id, store.getAdvisory(id));
+    return recordCache.get(id);
+  };
+  const getFacts = (id: string): CveFacts | undefined => {
+    if (!factsCache.has(id)) factsCache.set(id, store.cveFacts(id));
+    return factsCache.get(id);
+  };
+
+  // the distro namespace once per SBOM
+  const distroCandidates = distroNamespaces(sbom.distro);
+  const distroNs = distroCandidates.find((n) => present.has(n)) ?? distroCandidates[0];
+  if (distroNs) nsReport.set(distroNs, present.has(distroNs));
+  const hasOsPackages = sbom.packages.some((p) => OS_TYPES.has(p.type));
+  if (hasOsPackages && !distroNs) {
+    warnings.push(
+      `no distro detected (no os-release): ${sbom.packages.filter((p) => OS_TYPES.has(p.type)).length} OS packages were not matched`,
+    );
+  } else if (hasOsPackages && distroNs && !present.has(distroNs)) {
+    warnings.push(`the advisory snapshot has no data for ${distroNs}: its OS packages were not matched`);
+  }
+
+  const findings: Finding[] = [];
+  const badVersionWarned = new Set<string>();
+
+  for (const pkg of sbom.packages) {
+    let namespace: string | undefined;
+    let key: string;
+    let version: string;
+    const isOs = OS_TYPES.has(pkg.type);
+    if (isOs) {
+      namespace = distroNs;
+      key = osKey(pkg);
+      version = osVersion(pkg);
+    } else {
+      if (pkg.ownedBy) {
+        stats.ownedByOs++;
+        continue;
+      }
+      namespace = languageNamespace(pkg);
+      if (!namespace) continue;
+      key = languageKey(pkg, namespace);
+      version = pkg.version;
+      if (!nsReport.has(namespace)) nsReport.set(namespace, present.has(namespace));
+    }
+    if (!namespace || !present.has(namespace) || !version) continue;
+    stats.matchable++;
+
+    const candidates = store.lookup(namespace, key);
+    if (candidates.length === 0) continue;
+    // group hits per vulnerability key
+    const groups = new Map<string, Hit[]>();
+    for (const c of candidates) {
+      const a = c.affected;
+      const record = getRecord(c.advisoryId);
+      if (record?.withdrawn) continue;
+      // Debian "unimportant" (kept by the feed as a negligible rating) counts as distro-ignored
+      const ignoredByDistro =
+        a.status === "not_affected" || (isOs && /^unimportant/i.test(a.severity?.ratingText ?? ""));
+      if (ignoredByDistro) {
+        if (!opts.includeDistroIgnored || !isOs) {
+          if (isOs) stats.distroIgnored++;
+          continue;
+        }
+      }
+      let vulnerable: boolean;
+      const fixed: string[] = [];
+      const ranges: string[] = [];
+      try {
+        if (a.status === "not_affected") {
+          vulnerable = true; // shown only because --include-distro-ignored asked for it
+        } else if (a.ranges.length === 0 && !a.versions?.length) {
+          // no ranges: the distro says every version in the release is affected, unless a fix is named
+          const fx = a.fixedVersions ?? [];
+          vulnerable = fx.length === 0 || fx.some((f) => oracle.compare(namespace, version, f) < 0);
+          if (vulnerable) for (const f of fx) if (oracle.compare(namespace, version, f) < 0) fixed.push(f);
+          if (fx.length) ranges.push(...fx.map((f) => `<${f}`));
+        } else {
+          vulnerable = false;
+          if (a.versions?.length && oracle.affected(namespace, version, [], a.versions)) vulnerable = true;
+          for (const r of a.ranges) {
+            if (r.type === "GIT") continue;
+            if (oracle.affected(namespace, version, [r], [])) {
+              vulnerable = true;
+              ranges.push(describeRange(r));
+              for (const ev of r.events) if (ev.fixed !== undefined) fixed.push(ev.fixed);
+            }
+          }
+          if (vulnerable && ranges.length === 0 && a.versions?.length) ranges.push(`=${version}`);
+          if (vulnerable) {
+            for (const f of a.fixedVersions ?? [])
+              if (!fixed.includes(f) && oracle.compare(namespace, version, f) < 0) fixed.push(f);
+          }
+        }
+      } catch (err) {
+        stats.invalidVersions++;
+        const w = `${pkg.purl}: cannot compare version "${version}" in ${namespace} (${c.advisoryId}): ${
+          err instanceof Error ? err.message : String(err)
+        }`;
+        if (!badVersionWarned.has(pkg.id)) {
+          badVersionWarned.add(pkg.id);
+          warnings.push(w);
+        }
+        continue;
+      }
+      if (!vulnerable) continue;
+      const gk = cveOf(c.advisoryId, [...c.aliases, ...(record?.aliases ?? [])]);
+      const list = groups.get(gk) ?? [];
+      const hit: Hit = { candidate: c, fixed, ranges };
+      if (record) hit.record = record;
+      list.push(hit);
+      groups.set(gk, list);
+    }
+
+    for (const [id, hits] of groups) {
+      findings.push(buildFinding(id, hits, pkg, namespace, version, getFacts));
+    }
+  }
+
+  findings.sort(
+    (a, b) =>
+      a.package.name.localeCompare(b.package.name) ||
+      a.package.id.localeCompare(b.package.id) ||
+      a.id.localeCompare(b.id),
+  );
+  return {
+    findings,
+    warnings,
+    stats,
+    namespaces: [...nsReport]
+      .map(([namespace, p]) => ({ namespace, present: p }))
+      .sort((a, b) => a.namespace.localeCompare(b.namespace)),
+  };
+}
+
+function buildFinding(
+  id: string,
+  hits: Hit[],
+  pkg: Package,
+  namespace: string,
+  version: string,
+  getFacts: (id: string) => CveFacts | undefined,
+): Finding {
+  hits.sort((a, b) => STATUS_RANK[a.candidate.affected.status] - STATUS_RANK[b.candidate.affected.status]);
+  const primary = hits[0]!;
+  const aliases = new Set<string>();
+  const sources = new Set<string>();
+  const advisoryIds = new Set<string>();
+  const fixed: string[] = [];
+  const ranges: string[] = [];
+  const ratings: SeverityEntry[] = [];
+  const references: string[] = [];
+  const cwes = new Set<string>();
+  let description: string | undefined;
+  let summary: string | undefined;
+  let published: string | undefined;
+  let note: string | undefined;
+  const addRating = (e: SeverityEntry | undefined) => {
+    if (!e) return;
+    if (
+      ratings.some(
+        (r) =>
+          r.source === e.source && r.rating === e.rating && JSON.stringify(r.cvss) === JSON.stringify(e.cvss),
+      )
+    )
+      return;
+    ratings.push(e);
+  };
+  for (const h of hits) {
+    const c = h.candidate;
+    advisoryIds.add(c.advisoryId);
+    sources.add(c.source);
+    for (const a of [c.advisoryId, ...c.aliases, ...(h.record?.aliases ?? [])]) aliases.add(a);
+    for (const f of h.fixed) if (!fixed.includes(f)) fixed.push(f);
+    for (const r of h.ranges) if (!ranges.includes(r)) ranges.push(r);
+    addRating(c.affected.severity);
+    for (const s of h.record?.severities ?? []) addRating(s);
+    for (const r of h.record?.references ?? []) if (!references.includes(r)) references.push(r);
+    for (const w of h.record?.cwes ?? []) cwes.add(w);
+    description ??= h.record?.description;
+    summary ??= h.record?.summary;
+    published ??= h.record?.published;
+    note ??= c.affected.note;
+  }
+  const facts = /^CVE-/.test(id) ? getFacts(id) : undefined;
+  for (const s of facts?.severities ?? []) addRating(s);
+  for (const r of facts?.references ?? []) if (!references.includes(r)) references.push(r);
+  for (const w of facts?.cwes ?? []) cwes.add(w);
+  description ??= facts?.description;
+  published ??= facts?.published;
+  aliases.delete(id);
+  const status = primary.candidate.affected.status;
+  const finding: Finding = {
+    id,
+    aliases: [...aliases].sort(),
+    package: findingPackage(pkg),
+    installedVersion: version,
+    fixedVersions: status === "not_affected" ? [] : fixed,
+    status: status === "affected" && fixed.length > 0 ? "fixed" : status,
+    affectedRanges: ranges,
+    namespace,
+    sources: [...sources].sort(),
+    advisoryIds: [...advisoryIds].sort(),
+    ratings,
+    severity: assessSeverity(ratings, preferredSources(pkg.type, namespace, [...sources])),
+    references: references.slice(0, 50),
+    cwes: [...cwes].sort(),
+  };
+  if (facts?.epss) finding.epss = facts.epss;
+  if (facts?.kev) finding.kev = facts.kev;
+  if (summary) finding.summary = summary;
+  if (description) finding.description = description;
+  if (published) finding.published = published;
+  if (note) finding.note = note;
+  return finding;
+}
