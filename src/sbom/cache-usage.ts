@@ -61,7 +61,7 @@ async function entriesOf(dir: string): Promise<Row[]> {
     try {
       const st = await stat(p);
       const size = st.isDirectory() ? (await directoryUsage(p)).bytes : st.size;
-      rows.push({ key: name.replace(/\.(json|bin|cache)$/, ""), size });
+      rows.push({ key: name.replace(/\.(json|bin|cache|layer)$/, ""), size });
     } catch {
       // vanished meanwhile
     }

@@ -1,0 +1,294 @@
+/**
+ * The indexer: reference → Sbom. Opens the source, walks the layers once capturing the files the
+ * catalogers want, detects the distro, runs the catalogers, attributes every package to the layer that
+ * introduced its current version, links language packages to the OS package owning their files, and
+ * caches the result by image digest + indexer version.
+ */
+import { detectDistro, wantsDistroPath } from "../catalog/os.js";
+import type { Cataloger, CatalogResult, FileRef } from "../catalog/types.js";
+import { isVigilError, VigilError } from "../core/errors.js";
+import { type Logger, silentLogger } from "../core/logger.js";
+import { vigilVersion } from "../core/version.js";
+import { walkImage } from "../image/index.js";
+import { DEFAULT_LIMITS, type ImageLimits, type OpenedImage, type WalkResult } from "../image/types.js";
+import { readCachedSbom, type SbomCacheKey, sbomCacheDir, writeCachedSbom } from "../sbom/cache.js";
+import { type Distro, type Package, SBOM_SCHEMA_VERSION, type Sbom } from "../sbom/model.js";
+import { applyAttestations } from "./attest.js";
+import { attributeLayers, attributionKey } from "./attribution.js";
+import { allCatalogers, catalogersKey, indexerVersion } from "./catalogers.js";
+import { openSource } from "./open.js";
+
+export interface IndexOptions {
+  /** os/arch[/variant] for multi-platform sources. */
+  platform?: string;
+  limits?: ImageLimits;
+  logger?: Logger;
+  /** Read and write the whole-SBOM cache (default true). */
+  sbomCache?: boolean;
+  /** Read and write the per-layer cache (default true). */
+  layerCache?: boolean;
+  /** Base cache directory for the SBOM cache (default: cacheDir()). */
+  cacheDir?: string;
+  /** Catalogers to run (default: allCatalogers()). */
+  catalogers?: readonly Cataloger[];
+  /** Layers decompressed at once (default 2). */
+  concurrency?: number;
+}
+
+/** Index a reference (oci-dir://, archive://, fs://, a bare path, or sbom:// which is read as is). */
+export async function indexImage(reference: string, opts: IndexOptions = {}): Promise<Sbom> {
+  const logger = opts.logger ?? silentLogger();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const source = await openSource(reference, { platform: opts.platform, limits, logger });
+  if (source.kind === "sbom") {
+    logger.progress(source.label);
+    logger.progress(`Indexed ${source.sbom.packages.length} packages`);
+    return source.sbom;
+  }
+  try {
+    if (source.label) logger.progress(source.label);
+    return await indexOpenedImage(source.image, { ...opts, logger, limits });
+  } finally {
+    await source.image.close().catch(() => {});
+  }
+}
+
+/** The SBOM cache key of an opened image: manifest digest, or config digest when there is none. */
+export function sbomCacheKey(image: OpenedImage, catalogers: readonly Cataloger[]): SbomCacheKey | undefined {
+  const digest = image.info.digest ?? image.info.configDigest;
+  if (!digest || image.layers.length === 0) return undefined;
+  return { imageDigest: digest, indexerVersion: indexerVersion(catalogers) };
+}
+
+/** Index an already opened image (the service and other sources call this). */
+export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = {}): Promise<Sbom> {
+  const logger = opts.logger ?? silentLogger();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const catalogers = opts.catalogers ?? allCatalogers();
+  const key = opts.sbomCache === false ? undefined : sbomCacheKey(image, catalogers);
+  const dir = sbomCacheDir(opts.cacheDir);
+  if (key) {
+    const cached = await readCachedSbom(key, {
+      dir,
+      onIgnored: (p, why) => logger.debug(`ignored SBOM cache entry ${p}: ${why}`),
+    });
+    if (cached) {
+      cached.image = { ...cached.image, reference: image.info.reference };
+      logger.progress(`SBOM of image already cached, ${cached.packages.length} packages indexed`);
+      return cached;
+    }
+  }
+
+  const wants = (path: string, size: number) =>
+    wantsDistroPath(path) || catalogers.some((c) => c.wants(path, size));
+  const walk = await walkImage(image, {
+    wants,
+    limits,
+    logger,
+    concurrency: opts.concurrency,
+    layerCacheKey: opts.layerCache === false ? undefined : `${catalogersKey(catalogers)}|distro`,
+  });
+  let sbom: Sbom;
+  try {
+    logger.debug(
+      `walked ${walk.layerCount} layers: ${walk.stats.entries} entries, ${walk.stats.bytesRead} bytes, ` +
+        `${walk.stats.layersFromCache} from cache, ${Math.round(walk.stats.millis)} ms`,
+    );
+    sbom = await catalogWalk(image, walk, catalogers, logger);
+  } finally {
+    await walk.dispose();
+  }
+  await applyAttestations(image, sbom, logger);
+  sbom.generator.indexerVersion = indexerVersion(catalogers);
+  logger.progress(`Indexed ${sbom.packages.length} packages`);
+  if (key) {
+    try {
+      await writeCachedSbom(key, sbom, { dir });
+    } catch (e) {
+      logger.debug(`could not write the SBOM cache: ${(e as Error).message}`);
+    }
+  }
+  return sbom;
+}
+
+interface RunContext {
+  image: OpenedImage;
+  walk: WalkResult;
+  distro: Distro | undefined;
+  logger: Logger;
+  warnings: string[];
+}
+
+function exists(walk: WalkResult) {
+  return (path: string) => walk.fileIndex.has(path);
+}
+
+async function runCataloger(
+  c: Cataloger,
+  files: readonly FileRef[],
+  ctx: RunContext,
+  quiet: boolean,
+): Promise<CatalogResult> {
+  const logger = quiet ? silentLogger() : ctx.logger;
+  try {
+    return await c.catalog({ files, distro: ctx.distro, exists: exists(ctx.walk), logger });
+  } catch (e) {
+    if (isVigilError(e)) throw e;
+    throw new VigilError("INTERNAL", `${c.name} cataloger failed: ${(e as Error)?.message ?? String(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Packages of a "file" cataloger: each package's layer is its evidence file's layer. */
+async function catalogByFile(c: Cataloger, ctx: RunContext): Promise<Package[]> {
+  const files = ctx.walk.finalFiles().filter((f) => c.wants(f.path, f.size));
+  if (files.length === 0) return [];
+  const r = await runCataloger(c, files, ctx, false);
+  ctx.warnings.push(...r.warnings);
+  for (const p of r.packages) {
+    if (p.layerIndex === undefined || p.layerIndex < 0) {
+      const first = p.locations[0];
+      const entry = first ? ctx.walk.fileIndex.get(first.path) : undefined;
+      p.layerIndex = entry && ctx.walk.layerCount > 0 ? entry.layerIndex : undefined;
+    }
+  }
+  return r.packages;
+}
+
+/** Packages of a "database" cataloger, attributed by diffing its package sets across layer states. */
+async function catalogByDatabase(c: Cataloger, ctx: RunContext): Promise<Package[]> {
+  const { walk } = ctx;
+  if (walk.layerCount === 0) return catalogByFile(c, ctx);
+  const changed: number[] = [];
+  for (let i = 0; i < walk.layerCount; i++) {
+    if (walk.changedByLayer(i).some((p) => c.wants(p, 0))) changed.push(i);
+  }
+  if (changed.length === 0) return [];
+  const states: { layerIndex: number; packages: Package[] }[] = [];
+  const last = changed[changed.length - 1]!;
+  let final: Package[] = [];
+  for (const i of changed) {
+    const isFinal = i === last;
+    const files = (isFinal ? walk.finalFiles() : walk.filesAfterLayer(i)).filter((f) =>
+      c.wants(f.path, f.size),
+    );
+    let packages: Package[] = [];
+    if (files.length > 0) {
+      try {
+        const r = await runCataloger(c, files, ctx, !isFinal);
+        packages = r.packages;
+        if (isFinal) ctx.warnings.push(...r.warnings);
+      } catch (e) {
+        // An unreadable intermediate database only blurs attribution; the final one is an error.
+        if (isFinal) throw e;
+        ctx.logger.debug(`${c.name}: package database after layer ${i} unreadable: ${(e as Error).message}`);
+      }
+    }
+    states.push({ layerIndex: i, packages });
+    if (isFinal) final = packages;
+  }
+  const layers = attributeLayers(states);
+  for (const p of final) p.layerIndex = layers.get(attributionKey(p));
+  return final;
+}
+
+/** Fill layer diffIDs and location layers; drop negative (fs://) layer indexes. */
+function fillLayers(pkgs: Package[], ctx: RunContext): void {
+  const diffIds = ctx.image.layers.map((l) => l.diffId);
+  for (const p of pkgs) {
+    if (p.layerIndex !== undefined && (p.layerIndex < 0 || p.layerIndex >= diffIds.length))
+      p.layerIndex = undefined;
+    if (p.layerIndex !== undefined) p.layerDiffId = diffIds[p.layerIndex];
+    else delete p.layerDiffId;
+    for (const loc of p.locations) {
+      if (loc.layerIndex === undefined) {
+        const e = ctx.walk.fileIndex.get(loc.path);
+        if (e && e.layerIndex >= 0 && e.layerIndex < diffIds.length) loc.layerIndex = e.layerIndex;
+      } else if (loc.layerIndex < 0 || loc.layerIndex >= diffIds.length) {
+        loc.layerIndex = undefined;
+      }
+      if (loc.layerIndex !== undefined) loc.layerDiffId = diffIds[loc.layerIndex];
+      else {
+        delete loc.layerIndex;
+        delete loc.layerDiffId;
+      }
+    }
+  }
+}
+
+/** `ownedBy` for language packages whose evidence file is listed among an OS package's files. */
+export function linkOwnedPackages(pkgs: readonly Package[], osKinds: ReadonlySet<string>): number {
+  const owner = new Map<string, string>();
+  for (const p of pkgs) {
+    if (!osKinds.has(p.foundBy)) continue;
+    for (const f of p.files ?? []) if (!owner.has(f)) owner.set(f, p.id);
+  }
+  if (owner.size === 0) return 0;
+  let linked = 0;
+  for (const p of pkgs) {
+    if (osKinds.has(p.foundBy) || p.ownedBy) continue;
+    for (const loc of p.locations) {
+      const o = owner.get(loc.path);
+      if (o) {
+        p.ownedBy = o;
+        linked++;
+        break;
+      }
+    }
+  }
+  return linked;
+}
+
+/** Merge packages that two catalogers (or two files) reported under the same id. */
+function dedupe(pkgs: Package[]): Package[] {
+  const byId = new Map<string, Package>();
+  for (const p of pkgs) {
+    const prev = byId.get(p.id);
+    if (!prev) {
+      byId.set(p.id, p);
+      continue;
+    }
+    const seen = new Set(prev.locations.map((l) => l.path));
+    for (const l of p.locations) if (!seen.has(l.path)) prev.locations.push(l);
+    if (prev.layerIndex === undefined || (p.layerIndex !== undefined && p.layerIndex < prev.layerIndex)) {
+      prev.layerIndex = p.layerIndex;
+    }
+  }
+  return [...byId.values()];
+}
+
+/** Run every cataloger over a finished walk and assemble the SBOM. */
+export async function catalogWalk(
+  image: OpenedImage,
+  walk: WalkResult,
+  catalogers: readonly Cataloger[],
+  logger: Logger,
+): Promise<Sbom> {
+  const distroFiles = walk.finalFiles().filter((f) => wantsDistroPath(f.path));
+  const distro = await detectDistro(distroFiles);
+  const ctx: RunContext = { image, walk, distro, logger, warnings: [] };
+  const packages: Package[] = [];
+  for (const c of catalogers) {
+    const found =
+      c.attribution === "database" ? await catalogByDatabase(c, ctx) : await catalogByFile(c, ctx);
+    logger.debug(`${c.name}: ${found.length} packages`);
+    packages.push(...found);
+  }
+  const all = dedupe(packages);
+  fillLayers(all, ctx);
+  const osNames = new Set(catalogers.filter((c) => c.kind === "os").map((c) => c.name));
+  linkOwnedPackages(all, osNames);
+  for (const w of ctx.warnings) logger.warn(w);
+  const sbom: Sbom = {
+    schemaVersion: SBOM_SCHEMA_VERSION,
+    generator: { name: "vigil", version: vigilVersion(), indexerVersion: indexerVersion(catalogers) },
+    createdAt: new Date().toISOString(),
+    image: image.info,
+    packages: all,
+    sources: [{ kind: "filesystem" }],
+  };
+  if (distro) sbom.distro = distro;
+  if (ctx.warnings.length) sbom.warnings = [...ctx.warnings];
+  return sbom;
+}
