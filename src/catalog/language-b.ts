@@ -1,0 +1,5 @@
+/** Language catalogers for compiled/archived ecosystems: Maven (jars), Go binaries, Rust (cargo). */
+import { javaCataloger } from "./java/index.js";
+import type { Cataloger } from "./types.js";
+
+export const languageCatalogersB: Cataloger[] = [javaCataloger];
