@@ -15,6 +15,9 @@ export interface NpmRecord {
   /** Where the package is installed ("/app/node_modules/a"), or the lockfile entry path when known. */
   installPath?: string;
   dev?: boolean;
+  /** Lockfile descriptors resolving to this record ("a@^1.0.0") and the descriptors it requires (yarn). */
+  descriptors?: string[];
+  requires?: string[];
   /** Extra facts copied into Package.metadata (resolved URL, integrity …). */
   metadata?: Record<string, string>;
 }

@@ -9,7 +9,7 @@ import { npmCataloger } from "./cataloger.js";
 import { isInstalledManifest } from "./package-json.js";
 import { parsePackageLock } from "./package-lock.js";
 import { parsePnpmLock } from "./pnpm-lock.js";
-import { parseYarnLock } from "./yarn-lock.js";
+import { parseYarnLock, yarnProductionSubset } from "./yarn-lock.js";
 
 const corpus = fileURLToPath(new URL("../../../../shared/corpus/", import.meta.url));
 const pkgdb = join(corpus, "pkgdb/npm");
@@ -56,15 +56,21 @@ describe("npm lockfile parsers against Trivy's goldens", () => {
     const res = parsePnpmLock(readFileSync(join(trivyRepo, "pnpm/pnpm-lock.yaml"), "utf8"));
     expect(res.records.map((r) => `${r.name}@${r.version}`).sort()).toEqual(goldenSet("pnpm.json.golden"));
   });
-  it("yarn v1 (trivy fixture repo/yarn): Trivy additionally lists the root project and drops devDependencies", () => {
-    // Trivy reads package.json next to yarn.lock: it adds the project itself (integration@1.0.0) and
-    // removes `promise` (a devDependency) and its dependency `asap`. Vigil's yarn parser does not walk
-    // the dependency graph from package.json, so it keeps them (documented in docs/catalogers-language.md).
+  it("yarn v1 (trivy fixture repo/yarn): with package.json, the production set equals Trivy's (minus the project)", async () => {
+    // Parsed alone, yarn.lock lists devDependencies too (promise and its dependency asap).
     const res = parseYarnLock(readFileSync(join(trivyRepo, "yarn/yarn.lock"), "utf8"));
-    const mine = res.records.map((r) => `${r.name}@${r.version}`).sort();
-    expect(mine).toEqual(["asap@2.0.6", "jquery@3.2.1", "promise@8.0.3"]);
-    const trivy = goldenSet("yarn.json.golden").filter((p) => p !== "integration@1.0.0");
-    expect(trivy.every((p) => mine.includes(p))).toBe(true);
+    expect(res.records.map((r) => `${r.name}@${r.version}`).sort()).toEqual([
+      "asap@2.0.6",
+      "jquery@3.2.1",
+      "promise@8.0.3",
+    ]);
+    // The cataloger, lockfile-only (node_modules left out), keeps what package.json's dependencies reach.
+    const files = filesFromDir(join(trivyRepo, "yarn"), "/src").filter(
+      (f) => !f.path.includes("/node_modules/"),
+    );
+    const cat = await runCataloger(npmCataloger, files);
+    // Trivy also lists the project itself (integration@1.0.0); Vigil does not report a project's own manifest.
+    expect(ids(cat.packages)).toEqual(goldenSet("yarn.json.golden").filter((p) => p !== "integration@1.0.0"));
   });
   it("package-lock v2 with aliases and scoped packages (osv-scalibr)", () => {
     const alias = parsePackageLock(

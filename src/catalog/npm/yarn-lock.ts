@@ -38,6 +38,9 @@ function parseClassic(text: string): LockParse {
   let header: string | undefined;
   let version: string | undefined;
   let resolved: string | undefined;
+  let requires: string[] = [];
+  let inDeps = false;
+  const byKey = new Map<string, NpmRecord>();
   let lineNo = 0;
   let headerLine = 0;
   const flush = (): void => {
@@ -46,15 +49,26 @@ function parseClassic(text: string): LockParse {
     const name = descriptorName(descriptors[0] ?? "");
     if (!name || !version || !validNpmName(name) || !validVersion(version)) {
       warnings.push(`entry at line ${headerLine} has no valid name and version; skipped`);
-    } else if (!seen.has(`${name}@${version}`)) {
-      seen.add(`${name}@${version}`);
-      const rec: NpmRecord = { name, version };
-      if (resolved) rec.metadata = { resolved: resolved.slice(0, 1024) };
-      records.push(rec);
+    } else {
+      const key = `${name}@${version}`;
+      const descs = descriptors.map((d) => unquote(d.trim()));
+      const prev = byKey.get(key);
+      if (prev) {
+        prev.descriptors?.push(...descs);
+        prev.requires?.push(...requires);
+      } else {
+        seen.add(key);
+        const rec: NpmRecord = { name, version, descriptors: descs, requires };
+        if (resolved) rec.metadata = { resolved: resolved.slice(0, 1024) };
+        byKey.set(key, rec);
+        records.push(rec);
+      }
     }
     header = undefined;
     version = undefined;
     resolved = undefined;
+    requires = [];
+    inDeps = false;
   };
   for (const raw of text.split("\n")) {
     lineNo++;
@@ -71,9 +85,21 @@ function parseClassic(text: string): LockParse {
       continue;
     }
     if (header === undefined) continue;
-    // Only the entry's own fields (two-space indent), not its `dependencies:` block.
+    // The entry's own fields (two-space indent); its `dependencies:` block (four spaces) names what it requires.
+    if (line.startsWith("    ") && line[4] !== " ") {
+      if (!inDeps) continue;
+      const dep = line.slice(4);
+      const sp = dep.lastIndexOf(" ");
+      if (sp > 0) requires.push(`${unquote(dep.slice(0, sp).trim())}@${unquote(dep.slice(sp + 1).trim())}`);
+      continue;
+    }
     if (line.startsWith("  ") && line[2] !== " ") {
       const field = line.slice(2);
+      if (field.endsWith(":")) {
+        inDeps = field === "dependencies:" || field === "optionalDependencies:";
+        continue;
+      }
+      inDeps = false;
       const sp = field.indexOf(" ");
       if (sp < 0) continue;
       const key = field.slice(0, sp);
@@ -100,7 +126,7 @@ function parseBerry(text: string): LockParse {
   if (!doc || typeof doc !== "object" || Array.isArray(doc))
     return { records: [], warnings: ["not a YAML mapping"] };
   const records: NpmRecord[] = [];
-  const seen = new Set<string>();
+  const byKey = new Map<string, NpmRecord>();
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
     if (key === "__metadata" || !value || typeof value !== "object") continue;
     const e = value as Record<string, unknown>;
@@ -124,11 +150,74 @@ function parseBerry(text: string): LockParse {
       warnings.push(`entry ${JSON.stringify(key.slice(0, 200))} has no valid name and version; skipped`);
       continue;
     }
-    if (seen.has(`${name}@${version}`)) continue;
-    seen.add(`${name}@${version}`);
-    const rec: NpmRecord = { name, version };
+    const descs = key.split(",").map((d) => unquote(d.trim()));
+    const reqs: string[] = [];
+    for (const field of ["dependencies", "optionalDependencies"]) {
+      const deps = e[field];
+      if (deps && typeof deps === "object" && !Array.isArray(deps)) {
+        for (const [n, r] of Object.entries(deps as Record<string, unknown>)) {
+          if (typeof r === "string") reqs.push(`${n}@${r}`);
+        }
+      }
+    }
+    const prev = byKey.get(`${name}@${version}`);
+    if (prev) {
+      prev.descriptors?.push(...descs);
+      prev.requires?.push(...reqs);
+      continue;
+    }
+    const rec: NpmRecord = { name, version, descriptors: descs, requires: reqs };
     if (resolution) rec.metadata = { resolution: resolution.slice(0, 1024) };
+    byKey.set(`${name}@${version}`, rec);
     records.push(rec);
   }
   return { records, warnings };
+}
+
+/**
+ * The records a production install needs: those reachable from the project manifest's `dependencies`
+ * and `optionalDependencies` (not `devDependencies`) through the lockfile's descriptors. Returns
+ * undefined when the manifest is unusable (then every record is kept).
+ */
+export function yarnProductionSubset(records: NpmRecord[], manifestText: string): NpmRecord[] | undefined {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(manifestText.replace(/^\uFEFF/, ""));
+  } catch {
+    return undefined;
+  }
+  if (!manifest || typeof manifest !== "object" || Array.isArray(manifest)) return undefined;
+  const byDescriptor = new Map<string, NpmRecord>();
+  for (const r of records) for (const d of r.descriptors ?? []) byDescriptor.set(d, r);
+  const lookup = (d: string): NpmRecord | undefined => {
+    const hit = byDescriptor.get(d);
+    if (hit) return hit;
+    // berry spells a bare semver range with the default protocol: "a@^1" is "a@npm:^1"
+    const at = d.indexOf("@", 1);
+    return at > 0 ? byDescriptor.get(`${d.slice(0, at)}@npm:${d.slice(at + 1)}`) : undefined;
+  };
+  const queue: NpmRecord[] = [];
+  const keep = new Set<NpmRecord>();
+  const m = manifest as Record<string, unknown>;
+  for (const field of ["dependencies", "optionalDependencies"]) {
+    const deps = m[field];
+    if (!deps || typeof deps !== "object" || Array.isArray(deps)) continue;
+    for (const [n, r] of Object.entries(deps as Record<string, unknown>)) {
+      const hit = typeof r === "string" ? lookup(`${n}@${r}`) : undefined;
+      if (hit && !keep.has(hit)) {
+        keep.add(hit);
+        queue.push(hit);
+      }
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    for (const d of queue[i]?.requires ?? []) {
+      const hit = lookup(d);
+      if (hit && !keep.has(hit)) {
+        keep.add(hit);
+        queue.push(hit);
+      }
+    }
+  }
+  return records.filter((r) => keep.has(r));
 }
