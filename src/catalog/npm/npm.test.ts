@@ -139,6 +139,12 @@ describe("npm lockfile parsers against Trivy's goldens", () => {
       "@babel/core@7.20.0",
       "lodash@4.17.21",
     ]);
+    const prod = yarnProductionSubset(
+      res.records,
+      JSON.stringify({ dependencies: { lodash: "^4.17.21" }, devDependencies: { "@babel/core": "^7.0.0" } }),
+    );
+    expect(prod?.map((r) => r.name)).toEqual(["lodash"]);
+    expect(yarnProductionSubset(res.records, "{bad")).toBeUndefined();
   });
   it("pnpm v5 and v9 keys", () => {
     const v5 = parsePnpmLock(
