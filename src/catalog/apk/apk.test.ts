@@ -87,6 +87,30 @@ describe("apk cataloger on real databases", () => {
   });
 });
 
+describe("apk database location", () => {
+  it("reads /usr/lib/apk/db/installed (apk-tools 3, /usr-merged) and prefers /lib when both exist", async () => {
+    expect(apkCataloger.wants("/usr/lib/apk/db/installed", 1)).toBe(true);
+    expect(apkCataloger.wants("/lib/apk/db/installed", 1)).toBe(true);
+    expect(apkCataloger.wants("/lib/apk/db/installed.old", 1)).toBe(false);
+    const r = await apkCataloger.catalog({
+      files: [
+        memoryFileRef("/usr/lib/apk/db/installed", db("apk/syft/multiple-2/lib/apk/db/installed"), 1),
+        memoryFileRef(APK_INSTALLED, db("apk/syft/multiple-1/lib/apk/db/installed"), 0),
+      ],
+      exists: () => true,
+      logger: silentLogger(),
+    });
+    expect(r.packages).toHaveLength(4);
+    expect(r.packages.every((p) => p.locations[0]!.path === APK_INSTALLED)).toBe(true);
+    const usr = await apkCataloger.catalog({
+      files: [memoryFileRef("/usr/lib/apk/db/installed", db("apk/syft/multiple-2/lib/apk/db/installed"), 1)],
+      exists: () => true,
+      logger: silentLogger(),
+    });
+    expect(usr.packages).toHaveLength(14);
+  });
+});
+
 describe("apk bad input", () => {
   it("garbage gives a PACKAGE_DB error naming the file", async () => {
     for (const content of [

@@ -6,6 +6,8 @@ import type { Cataloger, CatalogInput, CatalogResult } from "../types.js";
 import { type ApkRecord, parseApkInstalled } from "./installed.js";
 
 export const APK_INSTALLED = "/lib/apk/db/installed";
+/** Where apk-tools 3 keeps the database on /usr-merged systems. */
+export const APK_INSTALLED_USR = "/usr/lib/apk/db/installed";
 const MAX_WARNINGS = 20;
 
 export const apkCataloger: Cataloger = {
@@ -13,17 +15,22 @@ export const apkCataloger: Cataloger = {
   version: "1",
   kind: "os",
   attribution: "database",
-  wants: (path) => path === APK_INSTALLED,
+  wants: (path) => path === APK_INSTALLED || path === APK_INSTALLED_USR,
   catalog: catalogApk,
 };
 
 async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
   const warnings: string[] = [];
   const packages: Package[] = [];
-  for (const file of input.files) {
-    if (file.path !== APK_INSTALLED) continue;
+  const seen = new Set<string>();
+  // One database: /lib/apk/db/installed, else the /usr-merged location (on usrmerge systems they are
+  // the same file through the /lib symlink).
+  const file =
+    input.files.find((f) => f.path === APK_INSTALLED) ??
+    input.files.find((f) => f.path === APK_INSTALLED_USR);
+  if (file) {
     const buf = await file.read();
-    if (buf.length === 0) continue;
+    if (buf.length === 0) return { packages, warnings };
     if (buf.includes(0))
       throw new VigilError("PACKAGE_DB", `${file.path}: not an apk database (binary content)`);
     const { records, errors } = parseApkInstalled(buf.toString("utf8"));
@@ -37,7 +44,6 @@ async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
       warnings.push(`${file.path}: record at line ${e.line} skipped: ${e.reason}`);
     if (errors.length > MAX_WARNINGS)
       warnings.push(`${file.path}: ${errors.length - MAX_WARNINGS} more malformed records skipped`);
-    const seen = new Set<string>();
     for (const rec of records) {
       const pkg = toPackage(rec, file.path, file.layerIndex, input.distro);
       if (seen.has(pkg.id)) continue;

@@ -1,2 +1,2 @@
-export { APK_INSTALLED, apkCataloger } from "./cataloger.js";
+export { APK_INSTALLED, APK_INSTALLED_USR, apkCataloger } from "./cataloger.js";
 export { parseApkInstalled } from "./installed.js";
