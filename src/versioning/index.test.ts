@@ -41,7 +41,6 @@ describe("schemeFor", () => {
     ["something-else", "generic"],
   ])("%s → %s", (key, name) => {
     expect(schemeNameFor(key)).toBe(name);
-    // interim: golang/nuget/composer modules land in the next commit
-    if (!["golang", "nuget", "composer"].includes(name)) expect(schemeFor(key).name).toBe(name);
+    expect(schemeFor(key).name).toBe(name);
   });
 });

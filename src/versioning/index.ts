@@ -4,10 +4,13 @@
  * distro ids (os-release ID) to the scheme that orders their versions. Unknown keys get `generic`.
  */
 import { apk } from "./apk.js";
+import { composer } from "./composer.js";
 import { deb } from "./deb.js";
 import { gem } from "./gem.js";
 import { generic } from "./generic.js";
+import { golang } from "./golang.js";
 import { maven } from "./maven.js";
+import { nuget } from "./nuget.js";
 import { pep440 } from "./pep440.js";
 import { rpm } from "./rpm.js";
 import { cargo, semver } from "./semver.js";
@@ -15,10 +18,13 @@ import type { SchemeName, VersionScheme } from "./types.js";
 
 export { apk, apkFuzzyMatch, compareApk, parseApk } from "./apk.js";
 export { MAX_VERSION_LENGTH } from "./cache.js";
+export { composer, parseComposer } from "./composer.js";
 export { compareDebParsed, type DebVersion, deb, parseDeb } from "./deb.js";
 export { gem, parseGem } from "./gem.js";
 export { generic } from "./generic.js";
+export { golang, isPseudoVersion, parseGolang } from "./golang.js";
 export { compareMaven, type MavenFlavor, maven, mavenCanonical, parseMaven } from "./maven.js";
+export { compareNugetParsed, type NugetVersion, nuget, parseNuget } from "./nuget.js";
 export { parsePep440, pep440 } from "./pep440.js";
 export { inRange, isAffected, satisfiesNpmRange } from "./range.js";
 export { parseRpm, type RpmVersion, rpm, rpmvercmp } from "./rpm.js";
@@ -26,7 +32,7 @@ export { cargo, compareNpm, npmSatisfies, type SemverOptions, semver } from "./s
 export { compareSemver2Parsed, parseSemver2, type Semver2, semver2 } from "./semver2.js";
 export * from "./types.js";
 
-const SCHEMES: Partial<Record<SchemeName, VersionScheme>> = {
+const SCHEMES: Record<SchemeName, VersionScheme> = {
   deb,
   apk,
   rpm,
@@ -35,6 +41,9 @@ const SCHEMES: Partial<Record<SchemeName, VersionScheme>> = {
   pep440,
   gem,
   maven,
+  golang,
+  nuget,
+  composer,
   generic,
 };
 
@@ -101,10 +110,10 @@ export function schemeNameFor(key: string): SchemeName {
 
 /** The VersionScheme for a purl type, OSV ecosystem or distro id; `generic` when unknown. */
 export function schemeFor(key: string): VersionScheme {
-  return SCHEMES[schemeNameFor(key)] ?? generic;
+  return SCHEMES[schemeNameFor(key)];
 }
 
 /** Every registered scheme, by name. */
 export function allSchemes(): readonly VersionScheme[] {
-  return Object.values(SCHEMES).filter((s): s is VersionScheme => s !== undefined);
+  return Object.values(SCHEMES);
 }

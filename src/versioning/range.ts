@@ -8,7 +8,9 @@
  * - `introduced: "0"` sorts before every version (and is never parsed).
  * - `limit`: v must be below at least one limit; a limit containing `*` is infinity; no limit
  *   events means an implicit `*`.
- * - `SEMVER` ranges always use SemVer 2.0 precedence, whatever the package's ecosystem;
+ * - `SEMVER` ranges always use SemVer 2.0 precedence, whatever the package's ecosystem (for Go
+ *   packages through the golang scheme, which is SemVer 2.0 precedence that also reads `v1.2.3`
+ *   and toolchain versions such as `go1.21.3`);
  *   `ECOSYSTEM` ranges use the given scheme; `GIT` ranges are ignored (they need the repository).
  * - Events at the same version keep introduced before fixed/last_affected, so `[x, x)` is empty.
  * - An unparseable version (the queried one or any event's) throws InvalidVersionError: a record
@@ -69,7 +71,7 @@ function beforeLimits(scheme: VersionScheme, version: string, limits: readonly s
 /** Is `version` inside one OSV range? GIT ranges answer false. */
 export function inRange(scheme: VersionScheme, version: string, range: AffectedRange): boolean {
   if (range.type === "GIT") return false;
-  const s = range.type === "SEMVER" ? semver2 : scheme;
+  const s = range.type === "SEMVER" ? (scheme.name === "golang" ? scheme : semver2) : scheme;
   const { events, limits } = prepare(s, range.events);
   s.parse(version);
   if (!beforeLimits(s, version, limits)) return false;
