@@ -22,18 +22,18 @@ type Role = "metadata" | "record" | "installed-files";
 
 /** What a wanted path is; suffix checks only. */
 export function pythonRole(path: string): Role | undefined {
-  if (!inPackagesDir(path)) return undefined;
+  let role: Role | undefined;
   if (
     path.endsWith(".dist-info/METADATA") ||
     path.endsWith(".egg-info/PKG-INFO") ||
     path.endsWith("/EGG-INFO/PKG-INFO") ||
     path.endsWith(".egg-info")
   ) {
-    return "metadata";
-  }
-  if (path.endsWith(".dist-info/RECORD")) return "record";
-  if (path.endsWith(".egg-info/installed-files.txt")) return "installed-files";
-  return undefined;
+    role = "metadata";
+  } else if (path.endsWith(".dist-info/RECORD")) role = "record";
+  else if (path.endsWith(".egg-info/installed-files.txt")) role = "installed-files";
+  // the substring scan only for the few paths that passed the suffix checks
+  return role && inPackagesDir(path) ? role : undefined;
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
