@@ -1,10 +1,22 @@
 /** The feed list (one entry per feed file; order matters for detection: specific sniffers first). */
+import { alpineFeed } from "./alpine.js";
 import { debianListFeed, debianTrackerFeed } from "./debian.js";
+import { epssFeed } from "./epss.js";
 import { expandSource } from "./input.js";
+import { kevFeed } from "./kev.js";
+import { nvdFeed } from "./nvd.js";
 import { osvFeed } from "./osv.js";
 import type { Feed, FeedFile, FeedItem } from "./types.js";
 
-export const FEEDS: readonly Feed[] = [debianTrackerFeed, debianListFeed, osvFeed];
+export const FEEDS: readonly Feed[] = [
+  debianTrackerFeed,
+  debianListFeed,
+  nvdFeed,
+  kevFeed,
+  epssFeed,
+  alpineFeed,
+  osvFeed,
+];
 
 export function feedByName(name: string): Feed | undefined {
   return FEEDS.find((f) => f.name === name);

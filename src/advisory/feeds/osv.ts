@@ -197,11 +197,11 @@ export function osvToRecord(v: unknown): AdvisoryRecord | string {
   return rec;
 }
 
-/** YAML with the core schema (dates stay strings) and a cap on aliases (no "billion laughs" expansion later). */
-export function parseYamlBounded(text: string): unknown {
+/** YAML with the core schema (dates stay strings; `allStrings`: every scalar a string, e.g. version keys like 1.10) and a cap on aliases (no "billion laughs" expansion later). */
+export function parseYamlBounded(text: string, allStrings = false): unknown {
   const aliases = text.match(/(^|[\s[{,:-])\*[A-Za-z0-9_-]+/g)?.length ?? 0;
   if (aliases > 100) throw new Error(`${aliases} YAML aliases`);
-  return yaml.load(text, { schema: yaml.CORE_SCHEMA });
+  return yaml.load(text, { schema: allStrings ? yaml.FAILSAFE_SCHEMA : yaml.CORE_SCHEMA });
 }
 
 function* parseText(file: FeedFile, ctx: FeedContext): Generator<FeedItem> {
