@@ -1,4 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isVigilError } from "../../core/errors.js";
@@ -150,6 +160,51 @@ describe("dpkg cataloger on real status files", () => {
     expect(libc?.sourceName).toBe("glibc");
     if (files.some((f) => f.path.endsWith("/copyright")))
       expect(r.packages.some((p) => p.licenses?.length)).toBe(true);
+  });
+});
+
+/** dpkg-query's view of a status file: installed packages as "name version arch source source-version". */
+function dpkgQuery(status: Buffer): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-dpkgq-"));
+  try {
+    mkdirSync(join(dir, "updates"));
+    mkdirSync(join(dir, "info"));
+    writeFileSync(join(dir, "status"), status);
+    const out = execFileSync(
+      "dpkg-query",
+      [
+        `--admindir=${dir}`,
+        "-W",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format syntax
+        "-f=${db:Status-Status} ${Package} ${Version} ${Architecture} ${source:Package} ${source:Version}\\n",
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+    return out
+      .split("\n")
+      .filter((l) => /^(installed|triggers-pending|triggers-awaited) /.test(l))
+      .map((l) => l.slice(l.indexOf(" ") + 1))
+      .sort();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("dpkg cataloger agrees with dpkg-query", () => {
+  it.each([
+    ["dpkg/claircore/texlive.status", 357],
+    ["dpkg/trivy/valid.extracted/var/lib/dpkg/status", 90],
+    ["dpkg/claircore/postgresql.status", 3],
+    ["/var/lib/dpkg/status", 50],
+  ])("%s", async (rel, atLeast) => {
+    const buf = readFileSync(rel.startsWith("/") ? rel : pkgdbPath(rel));
+    const want = dpkgQuery(buf);
+    expect(want.length).toBeGreaterThanOrEqual(atLeast);
+    const r = await run([memoryFileRef(DPKG_STATUS, buf)]);
+    const got = r.packages
+      .map((p) => `${p.name} ${p.version} ${p.arch} ${p.sourceName} ${p.sourceVersion ?? p.version}`)
+      .sort();
+    expect(got).toEqual(want);
   });
 });
 
