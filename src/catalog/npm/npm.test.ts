@@ -159,6 +159,48 @@ describe("npm lockfile parsers against Trivy's goldens", () => {
     );
     expect(v9.records.map((r) => `${r.name}@${r.version}`)).toEqual(["@babel/core@7.20.0", "ms@2.1.3"]);
   });
+  it("pnpm v9: dev packages are those no importer's dependencies reach", () => {
+    const text = [
+      "lockfileVersion: '9.0'",
+      "importers:",
+      "  .:",
+      "    dependencies:",
+      "      react-dom:",
+      "        specifier: ^18.0.0",
+      "        version: 18.2.0(react@18.2.0)",
+      "      local:",
+      "        specifier: link:../local",
+      "        version: link:../local",
+      "    devDependencies:",
+      "      typescript:",
+      "        specifier: ^5.0.0",
+      "        version: 5.4.5",
+      "packages:",
+      "  react-dom@18.2.0:",
+      "    resolution: {integrity: a}",
+      "  react@18.2.0:",
+      "    resolution: {integrity: b}",
+      "  scheduler@0.23.2:",
+      "    resolution: {integrity: c}",
+      "  typescript@5.4.5:",
+      "    resolution: {integrity: d}",
+      "snapshots:",
+      "  react-dom@18.2.0(react@18.2.0):",
+      "    dependencies:",
+      "      react: 18.2.0",
+      "      scheduler: 0.23.2",
+      "  react@18.2.0: {}",
+      "  scheduler@0.23.2: {}",
+      "  typescript@5.4.5: {}",
+    ].join("\n");
+    const res = parsePnpmLock(text);
+    expect(res.records.filter((r) => !r.dev).map((r) => `${r.name}@${r.version}`)).toEqual([
+      "react-dom@18.2.0",
+      "react@18.2.0",
+      "scheduler@0.23.2",
+    ]);
+    expect(res.records.find((r) => r.name === "typescript")?.dev).toBe(true);
+  });
 });
 
 describe("npm cataloger on corpus trees", () => {

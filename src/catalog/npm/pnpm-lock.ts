@@ -68,5 +68,54 @@ export function parsePnpmLock(text: string): LockParse {
     }
     records.push(rec);
   }
+  if (lockVersion >= 9) markV9Dev(o, records);
   return { records, warnings };
+}
+
+function asMap(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** "1.2.3(react@18.0.0)" → "1.2.3". */
+function stripPeers(v: string): string {
+  const paren = v.indexOf("(");
+  return paren > 0 ? v.slice(0, paren) : v;
+}
+
+/**
+ * pnpm 9 dropped the per-package `dev` flag: walk from every importer's `dependencies` and
+ * `optionalDependencies` through `snapshots` and mark everything not reached as dev. Leaves the records
+ * unmarked when the lockfile has no importers or snapshots to walk.
+ */
+function markV9Dev(o: Record<string, unknown>, records: NpmRecord[]): void {
+  const importers = asMap(o.importers);
+  const snapshots = asMap(o.snapshots);
+  if (!importers || !snapshots) return;
+  const reached = new Set<string>(); // snapshot keys
+  const queue: string[] = [];
+  const visit = (name: string, version: unknown): void => {
+    if (typeof version !== "string" || version.startsWith("link:")) return;
+    const key = `${name}@${version}`;
+    if (reached.has(key) || !(key in snapshots)) return;
+    reached.add(key);
+    queue.push(key);
+  };
+  for (const imp of Object.values(importers)) {
+    const m = asMap(imp);
+    for (const field of ["dependencies", "optionalDependencies"]) {
+      for (const [name, spec] of Object.entries(asMap(m?.[field]) ?? {})) visit(name, asMap(spec)?.version);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    const snap = asMap(snapshots[queue[i] as string]);
+    for (const field of ["dependencies", "optionalDependencies"]) {
+      for (const [name, version] of Object.entries(asMap(snap?.[field]) ?? {})) visit(name, version);
+    }
+  }
+  const prod = new Set<string>();
+  for (const key of reached) {
+    const at = key.indexOf("@", 1);
+    if (at > 0) prod.add(`${key.slice(0, at)}@${stripPeers(key.slice(at + 1))}`);
+  }
+  for (const r of records) r.dev = !prod.has(`${r.name}@${r.version}`);
 }
