@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { languageCatalogersA } from "../catalog/language-a.js";
+import { languageCatalogersB } from "../catalog/language-b.js";
 import { osCatalogers } from "../catalog/os.js";
 import type { Cataloger } from "../catalog/types.js";
 import { vigilVersion } from "../core/version.js";
@@ -14,7 +15,7 @@ import { vigilVersion } from "../core/version.js";
 export const INDEXER_LOGIC_VERSION = "1";
 
 export function allCatalogers(): Cataloger[] {
-  return [...osCatalogers, ...languageCatalogersA];
+  return [...osCatalogers, ...languageCatalogersA, ...languageCatalogersB];
 }
 
 /** `name@version` of each cataloger, sorted: the catalogers' part of the cache keys. */
