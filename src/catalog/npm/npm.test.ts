@@ -109,6 +109,24 @@ describe("npm lockfile parsers against Trivy's goldens", () => {
     expect(parsePnpmLock("packages: [unclosed").warnings[0]).toMatch(/YAML/);
     expect(parseYarnLock('__metadata:\n  version: 6\n"a@npm:1": {').warnings.length).toBeGreaterThan(0);
   });
+  it("hostile lockfiles: a 300-level v1 tree is truncated with a warning; a 50,000-entry yarn.lock parses", () => {
+    let deps: Record<string, unknown> = {};
+    const root = deps;
+    for (let i = 0; i < 300; i++) {
+      const next: Record<string, unknown> = {};
+      deps[`p${i}`] = { version: "1.0.0", dependencies: next };
+      deps = next;
+    }
+    const deep = parsePackageLock(JSON.stringify({ lockfileVersion: 1, dependencies: root }));
+    expect(deep.records.length).toBe(257);
+    expect(deep.warnings.some((w) => w.includes("deeper than 256"))).toBe(true);
+    const lines: string[] = ["# yarn lockfile v1", ""];
+    for (let i = 0; i < 50_000; i++) lines.push(`pkg${i}@^1.0.0:`, '  version "1.0.0"', "");
+    lines.push('"evil\u001b[2J@^1":', '  version "1.0.0"', "", "garbage line without colon");
+    const big = parseYarnLock(lines.join("\n"));
+    expect(big.records.length).toBe(50_000);
+    expect(big.warnings).toHaveLength(2);
+  });
   it("yarn berry: resolutions, workspaces and patches", () => {
     const text = [
       "__metadata:",
