@@ -164,8 +164,6 @@ export function match(
     const groups = new Map<string, Hit[]>();
     for (const c of candidates) {
       const a = c.affected;
-      const record = getRecord(c.advisoryId);
-      if (record?.withdrawn) continue;
       // Debian "unimportant" (kept by the feed as a negligible rating) counts as distro-ignored
       const ignoredByDistro =
         a.status === "not_affected" || (isOs && /^unimportant/i.test(a.severity?.ratingText ?? ""));
@@ -216,6 +214,9 @@ export function match(
         continue;
       }
       if (!vulnerable) continue;
+      // the full record only for hits (decoding every candidate's record would dominate the cost)
+      const record = getRecord(c.advisoryId);
+      if (record?.withdrawn) continue;
       const gk = cveOf(c.advisoryId, [...c.aliases, ...(record?.aliases ?? [])]);
       const list = groups.get(gk) ?? [];
       const hit: Hit = { candidate: c, fixed, ranges };

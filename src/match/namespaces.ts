@@ -2,38 +2,10 @@
  * Which advisory namespace and lookup key a package is matched under (the other half of the convention in
  * advisory/types.ts and advisory/namespaces.ts).
  */
+import { DEBIAN_CODENAMES, normalizePackageName } from "../advisory/namespaces.js";
 import type { Distro, Package } from "../sbom/model.js";
 
-/** Debian codename → release number (for images whose os-release has no VERSION_ID, e.g. testing). */
-const DEBIAN_CODENAMES: Record<string, string> = {
-  buster: "10",
-  bullseye: "11",
-  bookworm: "12",
-  trixie: "13",
-  forky: "14",
-  duke: "15",
-  sid: "sid",
-};
-
-/**
- * The lookup key of a package name in a namespace — the convention of advisory/types.ts, which the
- * snapshot applies on its side: PEP 503 for pypi, `group:artifact` for maven, lower-case nuget/composer.
- */
-export function normalizePackageName(namespace: string, name: string): string {
-  const eco = namespace.includes(":") ? namespace.slice(0, namespace.indexOf(":")) : namespace;
-  const n = name.trim();
-  switch (eco) {
-    case "pypi":
-      return n.toLowerCase().replace(/[-_.]+/g, "-");
-    case "composer":
-    case "nuget":
-      return n.toLowerCase();
-    case "maven":
-      return n.replace("/", ":");
-    default:
-      return n;
-  }
-}
+export { normalizePackageName };
 
 export const OS_TYPES: ReadonlySet<string> = new Set(["deb", "apk", "rpm"]);
 

@@ -1,0 +1,56 @@
+/**
+ * `vigil quickview IMAGE` (alias `qv`): the one-glance summary of `docker scout quickview` —
+ * `Your image  NAME │ 0C 2H 8M 1L` after VEX. Base-image rows come with base-image detection.
+ */
+import type { Command } from "commander";
+import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
+import { addVulnOptions, regexes } from "./cves.js";
+
+interface QuickviewFlags extends RawImageOptions {
+  vexLocation?: string[];
+  vexAuthor?: string[];
+  includeDistroIgnored?: boolean;
+  db?: string;
+  requireFreshDb?: boolean;
+  cache?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("quickview")
+    .alias("qv")
+    .description("Quick overview of an image's vulnerabilities")
+    .argument(
+      "<image>",
+      "oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path to one of them",
+    );
+  addImageOptions(addVulnOptions(cmd)).action(async (image: string, flags: QuickviewFlags) => {
+    const common = imageOptionsFrom(flags);
+    const { logger } = common;
+    const { analyzeImage } = await import("../../match/analyze.js");
+    const analysis = await analyzeImage(image, {
+      platform: common.platform,
+      limits: common.limits,
+      logger,
+      ...(flags.db ? { db: flags.db } : {}),
+      requireFreshDb: flags.requireFreshDb === true,
+      includeDistroIgnored: flags.includeDistroIgnored === true,
+      vexLocations: flags.vexLocation ?? [],
+      ...(flags.vexAuthor?.length ? { vexAuthors: regexes(flags.vexAuthor, "--vex-author")! } : {}),
+      cache: flags.cache !== false,
+    });
+    for (const w of analysis.warnings) logger.warn(w);
+    const { countFindings, renderQuickview } = await import("../../report/index.js");
+    const counts = countFindings(analysis.findings);
+    const name = analysis.sbom.image.name ?? image.replace(/^[a-z-]+:\/\//, "");
+    const tag = analysis.sbom.image.tags?.[0];
+    process.stdout.write(
+      renderQuickview([
+        { label: "Your image", name: tag && !name.includes(":") ? `${name}:${tag}` : name, counts },
+      ]),
+    );
+    if (!common.quiet) {
+      process.stdout.write(`\nWhat's next:\n    View vulnerabilities → vigil cves ${image}\n`);
+    }
+  });
+}

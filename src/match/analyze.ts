@@ -1,0 +1,116 @@
+/**
+ * The vulnerability pipeline for one image, shared by `vigil cves` and `vigil quickview` (and later the
+ * service): index (or read the cached SBOM) → open the advisory snapshot → match → apply VEX.
+ * The I/O edge of the matcher: everything below it is pure.
+ */
+import { VigilError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { ImageLimits } from "../image/types.js";
+import type { Sbom } from "../sbom/model.js";
+import { match } from "./matcher.js";
+import type { Finding, MatchResult } from "./types.js";
+import { applyVex, type VexDocument } from "./vex.js";
+import { loadVexLocations } from "./vex-files.js";
+
+export interface AnalyzeOptions {
+  platform?: string | undefined;
+  limits?: ImageLimits;
+  logger: Logger;
+  /** Snapshot path (default: the current snapshot of `vigil db`). */
+  db?: string;
+  /** Fail (ADVISORY_DB) when the snapshot is older than `maxAgeDays`. */
+  requireFreshDb?: boolean;
+  maxAgeDays?: number;
+  includeDistroIgnored?: boolean;
+  vexLocations?: string[];
+  /** Extra VEX documents (in-toto attestations from the image source). */
+  vexDocuments?: VexDocument[];
+  vexAuthors?: RegExp[];
+  cache?: boolean;
+  /** Use this SBOM instead of indexing (library callers, tests). */
+  sbom?: Sbom;
+}
+
+export interface Analysis {
+  sbom: Sbom;
+  result: MatchResult;
+  /** Findings after VEX (suppressed ones marked, not removed). */
+  findings: Finding[];
+  warnings: string[];
+  snapshot: { path: string; builtAt: string; contentHash: string };
+}
+
+export const DEFAULT_MAX_AGE_DAYS = 7;
+
+/** Age check of a snapshot: the warning to print, or a VigilError when `require` is set. */
+export function freshness(
+  builtAt: string,
+  path: string,
+  opts: { require?: boolean; maxAgeDays?: number; now?: Date },
+): string | undefined {
+  const max = opts.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS;
+  const built = Date.parse(builtAt);
+  const ageDays = ((opts.now ?? new Date()).getTime() - built) / 86_400_000;
+  if (Number.isNaN(built) || ageDays <= max) return undefined;
+  const msg = `advisory database ${path} was built ${Math.floor(ageDays)} days ago (${builtAt}); run \`vigil db update\``;
+  if (opts.require) throw new VigilError("ADVISORY_DB", `${msg} (--require-fresh-db)`);
+  return msg;
+}
+
+export async function analyzeImage(reference: string, opts: AnalyzeOptions): Promise<Analysis> {
+  const { logger } = opts;
+  const warnings: string[] = [];
+  // open the snapshot first: a missing database fails before any image work
+  const { openSnapshot, defaultSnapshotPath } = await import("../advisory/store/open.js");
+  const path = opts.db ?? defaultSnapshotPath();
+  const store = openSnapshot(path);
+  try {
+    const stale = freshness(store.manifest.builtAt, path, {
+      require: opts.requireFreshDb ?? false,
+      maxAgeDays: opts.maxAgeDays,
+    });
+    if (stale) warnings.push(stale);
+    const vexDocs: VexDocument[] = [...(opts.vexDocuments ?? [])];
+    if (opts.vexLocations?.length) {
+      const loaded = loadVexLocations(opts.vexLocations);
+      vexDocs.push(...loaded.documents);
+      warnings.push(...loaded.warnings);
+      logger.progress(
+        `Loaded ${loaded.documents.length} VEX document${loaded.documents.length === 1 ? "" : "s"}`,
+      );
+    }
+    let sbom = opts.sbom;
+    if (!sbom) {
+      const { indexImage } = await import("../index/indexer.js");
+      sbom = await indexImage(reference, {
+        platform: opts.platform,
+        ...(opts.limits ? { limits: opts.limits } : {}),
+        logger,
+        sbomCache: opts.cache !== false,
+        layerCache: opts.cache !== false,
+      });
+    }
+    const result = match(sbom, store, { includeDistroIgnored: opts.includeDistroIgnored ?? false });
+    warnings.push(...result.warnings);
+    let findings = result.findings;
+    if (vexDocs.length) {
+      const applied = applyVex(
+        findings,
+        vexDocs,
+        sbom.image,
+        opts.vexAuthors ? { authors: opts.vexAuthors } : {},
+      );
+      findings = applied.findings;
+      warnings.push(...applied.warnings);
+    }
+    return {
+      sbom,
+      result,
+      findings,
+      warnings,
+      snapshot: { path, builtAt: store.manifest.builtAt, contentHash: store.manifest.contentHash },
+    };
+  } finally {
+    store.close();
+  }
+}
