@@ -14,6 +14,7 @@ import { nuget } from "./nuget.js";
 import { pep440 } from "./pep440.js";
 import { rpm } from "./rpm.js";
 import { cargo, semver } from "./semver.js";
+import { pub } from "./semver2.js";
 import type { SchemeName, VersionScheme } from "./types.js";
 
 export { apk, apkFuzzyMatch, compareApk, parseApk } from "./apk.js";
@@ -29,7 +30,14 @@ export { parsePep440, pep440 } from "./pep440.js";
 export { inRange, isAffected, satisfiesNpmRange } from "./range.js";
 export { parseRpm, type RpmVersion, rpm, rpmvercmp } from "./rpm.js";
 export { cargo, compareNpm, npmSatisfies, type SemverOptions, semver } from "./semver.js";
-export { compareSemver2Parsed, parseSemver2, type Semver2, semver2 } from "./semver2.js";
+export {
+  comparePubParsed,
+  compareSemver2Parsed,
+  parseSemver2,
+  pub,
+  type Semver2,
+  semver2,
+} from "./semver2.js";
 export * from "./types.js";
 
 const SCHEMES: Record<SchemeName, VersionScheme> = {
@@ -44,6 +52,7 @@ const SCHEMES: Record<SchemeName, VersionScheme> = {
   golang,
   nuget,
   composer,
+  pub,
   generic,
 };
 
@@ -95,6 +104,10 @@ map("golang", ["golang", "go"]);
 map("nuget", ["nuget", "dotnet"]);
 map("composer", ["composer", "packagist", "php"]);
 map("cargo", ["cargo", "crates.io", "rust"]);
+map("pub", ["pub", "dart", "flutter"]);
+// CRAN (R) and Hackage (Haskell) versions are dot/dash-separated numbers: `generic` orders them exactly
+// (every corpus row passes), so they map there explicitly.
+map("generic", ["cran", "hackage", "generic"]);
 
 /** Normalise a key: lower-case, and drop an OSV `:release` suffix ("Debian:12" → "debian"). */
 export function schemeKey(key: string): string {

@@ -48,19 +48,12 @@ function cmpDigits(a: string, b: string): number {
 
 const NUMERIC = /^\d+$/;
 
-export function compareSemver2Parsed(a: Semver2, b: Semver2): number {
-  const n = Math.max(a.release.length, b.release.length);
-  for (let i = 0; i < n; i++) {
-    const c = cmpDigits(a.release[i] ?? "0", b.release[i] ?? "0");
-    if (c) return c;
-  }
-  if (a.pre.length === 0 || b.pre.length === 0) {
-    return a.pre.length === b.pre.length ? 0 : a.pre.length === 0 ? 1 : -1;
-  }
-  const m = Math.min(a.pre.length, b.pre.length);
+/** Compare dot-separated identifiers: numeric by value and before alphanumeric (ASCII); shorter first. */
+function compareIdentifiers(a: readonly string[], b: readonly string[]): number {
+  const m = Math.min(a.length, b.length);
   for (let i = 0; i < m; i++) {
-    const x = a.pre[i]!;
-    const y = b.pre[i]!;
+    const x = a[i]!;
+    const y = b[i]!;
     if (x === y) continue;
     const xn = NUMERIC.test(x);
     const yn = NUMERIC.test(y);
@@ -72,7 +65,31 @@ export function compareSemver2Parsed(a: Semver2, b: Semver2): number {
     if (xn !== yn) return xn ? -1 : 1;
     return x < y ? -1 : 1;
   }
-  return a.pre.length === b.pre.length ? 0 : a.pre.length < b.pre.length ? -1 : 1;
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+export function compareSemver2Parsed(a: Semver2, b: Semver2): number {
+  const n = Math.max(a.release.length, b.release.length);
+  for (let i = 0; i < n; i++) {
+    const c = cmpDigits(a.release[i] ?? "0", b.release[i] ?? "0");
+    if (c) return c;
+  }
+  if (a.pre.length === 0 || b.pre.length === 0) {
+    return a.pre.length === b.pre.length ? 0 : a.pre.length === 0 ? 1 : -1;
+  }
+  return compareIdentifiers(a.pre, b.pre);
+}
+
+/**
+ * Dart pub_semver order: SemVer 2.0 precedence, then build metadata — no build sorts before any
+ * build, builds compare like pre-release identifiers (`1.2.3 < 1.2.3+1 < 1.2.3+a`).
+ */
+export function comparePubParsed(a: Semver2, b: Semver2): number {
+  const c = compareSemver2Parsed(a, b);
+  if (c !== 0) return c;
+  if (a.build === b.build) return 0;
+  if (a.build === "" || b.build === "") return a.build === "" ? -1 : 1;
+  return compareIdentifiers(a.build.split("."), b.build.split("."));
 }
 
 /** SemVer 2.0 precedence for OSV `SEMVER` ranges (errors say "semver"). */
@@ -89,5 +106,22 @@ export const semver2: VersionScheme = {
   },
   compare(a: string, b: string): number {
     return compareSemver2Parsed(parseSemver2(a), parseSemver2(b));
+  },
+};
+
+/** Dart/Flutter packages (pub.dev): SemVer with build metadata ordered (pub_semver). */
+export const pub: VersionScheme = {
+  name: "pub",
+  parse: (v: string) => parseSemver2(v, "pub"),
+  isValid(version: string): boolean {
+    try {
+      parseSemver2(version, "pub");
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  compare(a: string, b: string): number {
+    return comparePubParsed(parseSemver2(a, "pub"), parseSemver2(b, "pub"));
   },
 };

@@ -11,6 +11,7 @@ export type SchemeName =
   | "nuget"
   | "composer"
   | "cargo"
+  | "pub"
   | "generic";
 
 export interface VersionScheme {
