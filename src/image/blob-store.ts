@@ -110,7 +110,7 @@ export class TarBlobStore implements BlobStore {
     const st = await stat(file);
     const members = new Map<string, { offset: number; length: number; linkTo?: string }>();
     let n = 0;
-    for await (const e of seekTarEntries(file, 0, st.size, file)) {
+    for (const e of seekTarEntries(file, 0, st.size, file)) {
       if (++n > maxEntries) throw new VigilError("LIMIT", `${file}: more than ${maxEntries} tar entries`);
       const name = memberName(e.name);
       if (e.type === "file") members.set(name, { offset: e.dataOffset, length: e.size });

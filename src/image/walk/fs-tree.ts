@@ -18,7 +18,13 @@ export interface Node {
  * Normalise a tar member name to an absolute image path ("./usr/bin/" → "/usr/bin"). Returns "/" for
  * the root. A `..` component is a traversal attempt: UNSAFE_PATH naming the layer and entry.
  */
+const NEEDS_SLOW_PATH = /(^|\/)\.{1,2}(\/|$)|\/\//;
+
 export function normalizeEntryName(name: string, where: string): string {
+  // Fast path for the usual "usr/bin/x", "./usr/bin/x", "usr/share/" forms.
+  let n = name.startsWith("./") ? name.slice(2) : name;
+  while (n.startsWith("/")) n = n.slice(1);
+  if (!NEEDS_SLOW_PATH.test(n)) return `/${n.endsWith("/") ? n.slice(0, -1) : n}`;
   const parts: string[] = [];
   for (const p of name.split("/")) {
     if (p === "" || p === ".") continue;

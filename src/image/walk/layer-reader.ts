@@ -3,7 +3,7 @@
  * tar-stream), or — for an uncompressed tar in a local file — by seeking from header to header.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { closeSync, createWriteStream, openSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -13,7 +13,7 @@ import { type Header as Headers, extract as tarExtract } from "tar-stream";
 import { isVigilError, VigilError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { type Compression, createDecompressor, sniffCompression } from "../decompress.js";
-import { seekTarEntries, type TarEntryType } from "../tar-seek.js";
+import { type SeekTarData, seekTarEntriesSync, type TarEntryType } from "../tar-seek.js";
 import type { ImageLimits, LayerDescriptor, LayerFileRange, OpenedImage } from "../types.js";
 import type { Content } from "./content.js";
 import type { EntryType } from "./fs-tree.js";
@@ -23,6 +23,8 @@ import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js
 
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
+/** Wanted files up to this size are copied into memory by the header-seeking walk. */
+const EAGER_SEEK_MAX = 256 * 1024;
 /** The ratio limit applies once a layer has produced this many uncompressed bytes. */
 export const RATIO_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -47,6 +49,8 @@ class SummaryBuilder {
   private readonly files = new Map<string, number>();
   /** Wanted hard links whose target is a regular file of this layer but was not captured. */
   readonly pendingLinks = new Map<string, string>();
+  /** Normalised path of the last entry added. */
+  lastPath = "/";
 
   constructor(
     private readonly ctx: ReadContext,
@@ -75,6 +79,7 @@ class SummaryBuilder {
   ): string | undefined {
     this.countEntry();
     const path = normalizeEntryName(name, this.where);
+    this.lastPath = path;
     if (path === "/") return undefined;
     const slash = path.lastIndexOf("/");
     const base = path.slice(slash + 1);
@@ -397,22 +402,32 @@ export async function readLayerSeeking(
   const digestP = hashFileRange(range);
   digestP.catch(() => {});
   const offsets = new Map<string, { offset: number; size: number }>();
-  const fh = await open(range.path, "r");
+  const fd = openSync(range.path, "r");
+  const data: { reader?: SeekTarData } = {};
+  // Small wanted files are copied now (their bytes are usually in the header window already);
+  // larger ones stay byte ranges of the local file.
+  const capture = (offset: number, size: number): Content =>
+    size <= EAGER_SEEK_MAX && data.reader
+      ? { kind: "buf", data: data.reader.read(offset, size) }
+      : { kind: "file", path: range.path, offset, length: size };
   try {
-    for await (const e of seekTarEntries(range.path, range.offset, range.length, where, fh)) {
-      if (ctx.signal.aborted) throw new VigilError("INTERNAL", `${where}: aborted`);
+    let k = 0;
+    for (const e of seekTarEntriesSync(fd, range.offset, range.length, where, data)) {
+      // Let other layers' streams make progress now and then.
+      if (++k % 4096 === 0) {
+        await new Promise((r) => setImmediate(r));
+        if (ctx.signal.aborted) throw new VigilError("INTERNAL", `${where}: aborted`);
+      }
       const p = builder.add(e.name, e.type, e.size, e.mode, e.linkname);
-      if (e.type === "file")
-        offsets.set(normalizeEntryName(e.name, where), { offset: e.dataOffset, size: e.size });
-      if (p)
-        builder.s.captured.set(p, { kind: "file", path: range.path, offset: e.dataOffset, length: e.size });
+      if (e.type === "file") offsets.set(builder.lastPath, { offset: e.dataOffset, size: e.size });
+      if (p) builder.s.captured.set(p, capture(e.dataOffset, e.size));
+    }
+    for (const [p, t] of builder.pendingLinks) {
+      const o = offsets.get(t);
+      if (o) builder.s.captured.set(p, capture(o.offset, o.size));
     }
   } finally {
-    await fh.close();
-  }
-  for (const [p, t] of builder.pendingLinks) {
-    const o = offsets.get(t);
-    if (o) builder.s.captured.set(p, { kind: "file", path: range.path, offset: o.offset, length: o.size });
+    closeSync(fd);
   }
   const digest = await digestP;
   if (layer.digest.startsWith("sha256:") && digest !== layer.digest) {
