@@ -3,10 +3,11 @@
  * (`--max-image-size`, `--max-file-size`, `--max-ratio`, `--max-entries`), `--quiet` and `--verbose`.
  * A command calls `addImageOptions(cmd)` when it declares itself and `imageOptionsFrom(opts)` in its action.
  */
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { VigilError } from "../core/errors.js";
 import { createLogger, type Logger } from "../core/logger.js";
-import { DEFAULT_LIMITS, type ImageLimits } from "../image/types.js";
+import { DEFAULT_LIMITS, type ImageLimits, type RegistryAccess } from "../image/types.js";
 
 /** The options `addImageOptions` declares, as commander hands them to the action. */
 export interface RawImageOptions {
@@ -17,6 +18,9 @@ export interface RawImageOptions {
   maxEntries?: string;
   quiet?: boolean;
   verbose?: boolean;
+  username?: string;
+  passwordStdin?: boolean;
+  insecureRegistry?: string[];
 }
 
 /** What an image-taking command needs after parsing its shared flags. */
@@ -26,6 +30,8 @@ export interface ImageCommandOptions {
   quiet: boolean;
   verbose: boolean;
   logger: Logger;
+  /** Registry credentials and insecure hosts from the flags (env and docker config are read later). */
+  registry?: RegistryAccess;
 }
 
 const UNITS: Record<string, number> = {
@@ -96,6 +102,13 @@ export function addImageOptions(cmd: Command): Command {
       "largest decompression ratio of a layer before it counts as a bomb (default 200)",
     )
     .option("--max-entries <n>", "most tar entries read from an image (default 2000000)")
+    .option("--username <user>", "registry user name (with --password-stdin; else env or docker login)")
+    .option("--password-stdin", "read the registry password or token from standard input")
+    .option(
+      "--insecure-registry <host>",
+      "allow plain HTTP to this registry host[:port] (repeatable; loopback is always allowed)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option("-q, --quiet", "print no progress or warnings on stderr")
     .option("--verbose", "print debug detail on stderr");
 }
@@ -132,5 +145,36 @@ export function imageOptionsFrom(opts: RawImageOptions, stream?: NodeJS.Writable
     quiet,
     verbose,
     logger: createLogger({ quiet, verbose: verbose || undefined, stream }),
+    ...registryAccessFrom(opts),
   };
+}
+
+/** `--username`, `--password-stdin` (read once, synchronously, trailing newline dropped), `--insecure-registry`. */
+export function registryAccessFrom(opts: RawImageOptions): { registry?: RegistryAccess } {
+  if (opts.passwordStdin && opts.username === undefined)
+    throw new VigilError("USAGE", "--password-stdin needs --username");
+  const access: RegistryAccess = {};
+  if (opts.username !== undefined) {
+    access.username = opts.username;
+    if (opts.passwordStdin) {
+      let pw: string;
+      try {
+        pw = readFileSync(0, "utf8");
+      } catch (e) {
+        throw new VigilError(
+          "USAGE",
+          `--password-stdin: cannot read standard input (${(e as Error).message})`,
+        );
+      }
+      access.password = pw.replace(/\r?\n$/, "");
+      if (!access.password) throw new VigilError("USAGE", "--password-stdin: standard input was empty");
+    } else {
+      throw new VigilError(
+        "USAGE",
+        "--username needs --password-stdin (or set VIGIL_REGISTRY_USER/VIGIL_REGISTRY_PASSWORD)",
+      );
+    }
+  }
+  if (opts.insecureRegistry?.length) access.insecureRegistries = opts.insecureRegistry;
+  return Object.keys(access).length > 0 ? { registry: access } : {};
 }

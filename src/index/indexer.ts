@@ -10,7 +10,13 @@ import { isVigilError, VigilError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { vigilVersion } from "../core/version.js";
 import { walkImage } from "../image/index.js";
-import { DEFAULT_LIMITS, type ImageLimits, type OpenedImage, type WalkResult } from "../image/types.js";
+import {
+  DEFAULT_LIMITS,
+  type ImageLimits,
+  type OpenedImage,
+  type RegistryAccess,
+  type WalkResult,
+} from "../image/types.js";
 import { readCachedSbom, type SbomCacheKey, sbomCacheDir, writeCachedSbom } from "../sbom/cache.js";
 import { type Distro, type Package, SBOM_SCHEMA_VERSION, type Sbom } from "../sbom/model.js";
 import { applyAttestations } from "./attest.js";
@@ -33,13 +39,20 @@ export interface IndexOptions {
   catalogers?: readonly Cataloger[];
   /** Layers decompressed at once (default 2). */
   concurrency?: number;
+  /** Registry credentials / insecure hosts for registry:// and image:// references. */
+  registry?: RegistryAccess;
 }
 
 /** Index a reference (oci-dir://, archive://, fs://, a bare path, or sbom:// which is read as is). */
 export async function indexImage(reference: string, opts: IndexOptions = {}): Promise<Sbom> {
   const logger = opts.logger ?? silentLogger();
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const source = await openSource(reference, { platform: opts.platform, limits, logger });
+  const source = await openSource(reference, {
+    platform: opts.platform,
+    limits,
+    logger,
+    ...(opts.registry ? { registry: opts.registry } : {}),
+  });
   if (source.kind === "sbom") {
     logger.progress(source.label);
     logger.progress(`Indexed ${source.sbom.packages.length} packages`);

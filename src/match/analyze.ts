@@ -5,7 +5,7 @@
  */
 import { VigilError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { ImageLimits } from "../image/types.js";
+import type { ImageLimits, RegistryAccess } from "../image/types.js";
 import type { Sbom } from "../sbom/model.js";
 import { match } from "./matcher.js";
 import type { Finding, MatchResult } from "./types.js";
@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   vexDocuments?: VexDocument[];
   vexAuthors?: RegExp[];
   cache?: boolean;
+  /** Registry credentials / insecure hosts (from --username/--password-stdin/--insecure-registry). */
+  registry?: RegistryAccess;
   /** Use this SBOM instead of indexing (library callers, tests). */
   sbom?: Sbom;
 }
@@ -88,6 +90,7 @@ export async function analyzeImage(reference: string, opts: AnalyzeOptions): Pro
         logger,
         sbomCache: opts.cache !== false,
         layerCache: opts.cache !== false,
+        ...(opts.registry ? { registry: opts.registry } : {}),
       });
     }
     const result = match(sbom, store, { includeDistroIgnored: opts.includeDistroIgnored ?? false });

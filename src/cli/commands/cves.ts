@@ -164,6 +164,7 @@ export async function runCves(image: string, flags: CvesFlags): Promise<void> {
     vexLocations: flags.vexLocation ?? [],
     ...(flags.vexAuthor?.length ? { vexAuthors: regexes(flags.vexAuthor, "--vex-author")! } : {}),
     cache: flags.cache !== false,
+    ...(common.registry ? { registry: common.registry } : {}),
   });
   for (const w of analysis.warnings) logger.warn(w);
   const { buildReport, CVES_FORMATS, detectedLine } = await import("../../report/index.js");

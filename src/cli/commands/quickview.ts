@@ -38,6 +38,7 @@ export function register(program: Command): void {
       vexLocations: flags.vexLocation ?? [],
       ...(flags.vexAuthor?.length ? { vexAuthors: regexes(flags.vexAuthor, "--vex-author")! } : {}),
       cache: flags.cache !== false,
+      ...(common.registry ? { registry: common.registry } : {}),
     });
     for (const w of analysis.warnings) logger.warn(w);
     const { countFindings, renderQuickview } = await import("../../report/index.js");

@@ -44,6 +44,7 @@ export function register(program: Command): void {
       logger: common.logger,
       sbomCache: opts.cache !== false,
       layerCache: opts.cache !== false,
+      ...(common.registry ? { registry: common.registry } : {}),
     });
     const { renderSbom } = await import("../../sbom/formats/index.js");
     const text = await renderSbom(sbom, opts.format as "list" | "json" | "cyclonedx" | "spdx", {
