@@ -59,16 +59,20 @@ export function readBdbHash(buf: Buffer): BdbResult {
     errors.push(`database says ${lastPgno + 1} pages but the file holds ${pagesInFile} (truncated)`);
   const nPages = Math.min(lastPgno + 1, pagesInFile);
 
+  // Each overflow page belongs to one item: a page reached twice means a corrupt or hostile file, so
+  // the total work over all chains stays within the page count.
+  const usedOverflow = new Uint8Array(nPages);
   const readOverflow = (first: number, total: number): Buffer | string => {
     if (total > buf.length) return `overflow item of ${total} bytes is larger than the file`;
-    const out = Buffer.allocUnsafe(total);
+    // First walk and check the chain, then copy: nothing is allocated for a chain that does not hold.
+    const pages: number[] = [];
     let got = 0;
     let pg = first;
     let prev = 0;
-    let steps = 0;
     while (got < total) {
       if (pg === 0 || pg >= nPages) return `overflow chain reaches page ${pg} outside the file`;
-      if (++steps > nPages) return "overflow chain loops";
+      if (usedOverflow[pg]) return `overflow page ${pg} is used twice (chain loops or is shared)`;
+      usedOverflow[pg] = 1;
       const base = pg * pageSize;
       if (buf[base + 25] !== P_OVERFLOW) return `page ${pg} in an overflow chain is not an overflow page`;
       // Overflow pages are doubly linked: a page must point back at the one that led to it.
@@ -76,13 +80,20 @@ export function readBdbHash(buf: Buffer): BdbResult {
         return `overflow page ${pg} does not link back to page ${prev} (chain broken or looping)`;
       const len = u16(base + 22);
       if (len > pageSize - PAGE_HEADER || len === 0) return `overflow page ${pg} has bad length ${len}`;
-      const n = Math.min(len, total - got);
-      buf.copy(out, got, base + PAGE_HEADER, base + PAGE_HEADER + n);
-      got += n;
+      pages.push(pg);
+      got += Math.min(len, total - got);
       prev = pg;
       pg = u32(base + 16);
     }
     if (pg !== 0) return `overflow chain continues past its ${total} bytes`;
+    const out = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (const p of pages) {
+      const base = p * pageSize;
+      const n = Math.min(u16(base + 22), total - at);
+      buf.copy(out, at, base + PAGE_HEADER, base + PAGE_HEADER + n);
+      at += n;
+    }
     return out;
   };
 
