@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import { PackageURL } from "packageurl-js";
 import { VigilError } from "../core/errors.js";
 import { vigilVersion } from "../core/version.js";
-import { CDX_PROPS } from "./formats/cyclonedx.js";
+import { CDX_PROPS } from "./formats/cyclonedx-props.js";
 import {
   type Distro,
   type ImageInfo,
@@ -54,15 +54,21 @@ export type SbomDocumentKind = "vigil" | "spdx" | "cyclonedx" | "syft";
 /** Which kind of SBOM a parsed JSON document is (after unwrapping in-toto), or undefined. */
 export function detectSbomKind(doc: unknown): { kind: SbomDocumentKind; doc: Json } | undefined {
   if (!isObj(doc)) return undefined;
-  if (typeof doc._type === "string" && doc._type.startsWith("https://in-toto.io/Statement") && isObj(doc.predicate)) {
+  if (
+    typeof doc._type === "string" &&
+    doc._type.startsWith("https://in-toto.io/Statement") &&
+    isObj(doc.predicate)
+  ) {
     return detectSbomKind(doc.predicate);
   }
-  if (typeof doc.spdxVersion === "string" && doc.spdxVersion.startsWith("SPDX-2.")) return { kind: "spdx", doc };
+  if (typeof doc.spdxVersion === "string" && doc.spdxVersion.startsWith("SPDX-2."))
+    return { kind: "spdx", doc };
   if (doc.bomFormat === "CycloneDX") return { kind: "cyclonedx", doc };
   if (isObj(doc.generator) && doc.generator.name === "vigil" && Array.isArray(doc.packages)) {
     return { kind: "vigil", doc };
   }
-  if (Array.isArray(doc.artifacts) && isObj(doc.descriptor) && str(doc.descriptor.name)) return { kind: "syft", doc };
+  if (Array.isArray(doc.artifacts) && isObj(doc.descriptor) && str(doc.descriptor.name))
+    return { kind: "syft", doc };
   return undefined;
 }
 
@@ -121,7 +127,13 @@ export function factsFromPurl(purl: string): PurlFacts | undefined {
   };
 }
 
-function packageId(type: string, namespace: string | undefined, name: string, version: string, arch?: string) {
+function packageId(
+  type: string,
+  namespace: string | undefined,
+  name: string,
+  version: string,
+  arch?: string,
+) {
   return `${type}:${namespace ? `${namespace}/` : ""}${name}@${version}${arch ? `:${arch}` : ""}`;
 }
 
@@ -183,7 +195,9 @@ function baseSbom(reference: string, image: Partial<ImageInfo>, detail: string):
 }
 
 function fromSpdx(doc: Json, reference: string): Sbom {
-  const described = new Set<string>(arr(doc.documentDescribes).filter((x): x is string => typeof x === "string"));
+  const described = new Set<string>(
+    arr(doc.documentDescribes).filter((x): x is string => typeof x === "string"),
+  );
   for (const r of arr(doc.relationships)) {
     if (isObj(r) && r.relationshipType === "DESCRIBES" && r.spdxElementId === "SPDXRef-DOCUMENT") {
       const t = str(r.relatedSpdxElement);
@@ -201,9 +215,15 @@ function fromSpdx(doc: Json, reference: string): Sbom {
       .find((r) => r.referenceType === "purl" && typeof r.referenceLocator === "string")?.referenceLocator as
       | string
       | undefined;
-    if (purpose === "CONTAINER" || (described.has(str(raw.SPDXID) ?? "") && !purl?.match(/^pkg:(?!oci|docker)/))) {
+    if (
+      purpose === "CONTAINER" ||
+      (described.has(str(raw.SPDXID) ?? "") && !purl?.match(/^pkg:(?!oci|docker)/))
+    ) {
       const version = str(raw.versionInfo);
-      image = { name: str(raw.name), digest: version && /^sha256:[a-f0-9]{64}$/.test(version) ? version : undefined };
+      image = {
+        name: str(raw.name),
+        digest: version && /^sha256:[a-f0-9]{64}$/.test(version) ? version : undefined,
+      };
       continue;
     }
     if (purpose === "OPERATING_SYSTEM" || purpose === "OPERATING-SYSTEM") {
@@ -331,7 +351,8 @@ function fromSyft(doc: Json, reference: string): Sbom {
 
 function fromVigil(doc: Json, reference: string): Sbom {
   const v = str(doc.schemaVersion) ?? "";
-  if (!/^1\.\d+$/.test(v)) throw new VigilError("IMAGE_FORMAT", `${reference}: unsupported Vigil SBOM schemaVersion "${v}"`);
+  if (!/^1\.\d+$/.test(v))
+    throw new VigilError("IMAGE_FORMAT", `${reference}: unsupported Vigil SBOM schemaVersion "${v}"`);
   const sbom = doc as unknown as Sbom;
   for (const p of sbom.packages) {
     if (!isObj(p) || typeof p.name !== "string" || typeof p.id !== "string" || !Array.isArray(p.locations)) {

@@ -4,34 +4,14 @@
  * every package is a library component with its purl, licenses and `vigil:*` properties for the layer,
  * locations and source package. Pure: the serial number is derived from the SBOM's content.
  */
-import { createHash } from "node:crypto";
 import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
 import { PackageURL } from "packageurl-js";
 import { vigilVersion } from "../../core/version.js";
 import type { Package, Sbom } from "../model.js";
+import { CDX_PROPS, uuidFrom } from "./cyclonedx-props.js";
 import { classifyLicense, distinctLicenses } from "./licenses.js";
 
-/** Property names Vigil writes (and reads back in import.ts). */
-export const CDX_PROPS = {
-  foundBy: "vigil:package:foundBy",
-  type: "vigil:package:type",
-  arch: "vigil:package:arch",
-  epoch: "vigil:package:epoch",
-  sourceName: "vigil:package:sourceName",
-  sourceVersion: "vigil:package:sourceVersion",
-  ownedBy: "vigil:package:ownedBy",
-  layerIndex: "vigil:layer:index",
-  layerDiffId: "vigil:layer:diffId",
-  location: "vigil:location:path",
-  metadataPrefix: "vigil:metadata:",
-} as const;
-
-/** A UUID (version-4 layout) derived from text, so that the same SBOM gives the same serial number. */
-export function uuidFrom(text: string): string {
-  const h = createHash("sha256").update(text).digest("hex");
-  const v = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${v}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+export { CDX_PROPS, uuidFrom } from "./cyclonedx-props.js";
 
 function licensesOf(pkg: Package): Models.LicenseRepository {
   const repo = new Models.LicenseRepository();

