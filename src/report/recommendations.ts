@@ -23,9 +23,9 @@ function table(rows: Recommendation[], showU: boolean, now: Date): string[] {
     ...rows.map((r) => (r.reasons[0] ?? "").length + 2),
   );
   const w1 = Math.max(40, ...rows.flatMap((r) => r.reasons.map((x) => x.length + 4)));
-  const header = `  ${"Tag".padEnd(w0)}│ ${"Details".padEnd(w1)}│ ${"Pushed".padEnd(12)}│ Vulnerabilities`;
+  const header = `  ${"Tag".padEnd(w0)}│ ${"Details".padEnd(w1)}│ ${"Pushed".padEnd(13)}│ Vulnerabilities`;
   lines.push(header);
-  lines.push(`${"─".repeat(w0 + 2)}┼${"─".repeat(w1 + 1)}┼${"─".repeat(13)}┼${"─".repeat(32)}`);
+  lines.push(`${"─".repeat(w0 + 2)}┼${"─".repeat(w1 + 1)}┼${"─".repeat(14)}┼${"─".repeat(32)}`);
   for (const r of rows) {
     const left = [`  ${oneLine(r.tag, 60)}`, r.reasons[0] ?? ""];
     const details = ["Benefits:", ...r.reasons.map((x) => `• ${x}`), "", "Image details:"];
@@ -36,10 +36,10 @@ function table(rows: Recommendation[], showU: boolean, now: Date): string[] {
     const n = Math.max(left.length, details.length, right.length);
     for (let i = 0; i < n; i++) {
       lines.push(
-        ` ${(left[i] ?? "").padEnd(w0)} │ ${(details[i] ?? "").padEnd(w1 - 1)} │ ${(i === 0 ? age(r.summary.created, now) : "").padEnd(11)} │ ${right[i] ?? ""}`,
+        ` ${(left[i] ?? "").padEnd(w0)} │ ${(details[i] ?? "").padEnd(w1 - 1)} │ ${(i === 0 ? age(r.summary.created, now) : "").padEnd(12)} │ ${right[i] ?? ""}`,
       );
     }
-    lines.push(` ${"".padEnd(w0)} │ ${"".padEnd(w1 - 1)} │ ${"".padEnd(11)} │`);
+    lines.push(` ${"".padEnd(w0)} │ ${"".padEnd(w1 - 1)} │ ${"".padEnd(12)} │`);
   }
   return lines;
 }
