@@ -362,3 +362,14 @@ describe("rpm header and helpers", () => {
     expect(splitSourceRpm("weird.nosrc.rpm")).toEqual({ name: "weird" });
   });
 });
+
+describe("rpm SQLite input buffer", () => {
+  it("is left unchanged (the WAL header bytes are restored)", async () => {
+    const buf = read(SQLITE_MARINER);
+    const before = Buffer.from(buf);
+    expect(buf[18]).toBe(2);
+    const r = await run([ref("/var/lib/rpm/rpmdb.sqlite", buf)]);
+    expect(r.packages).toHaveLength(129);
+    expect(buf.equals(before)).toBe(true);
+  });
+});

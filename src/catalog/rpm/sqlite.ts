@@ -1,7 +1,7 @@
 /**
  * rpm's SQLite database (rpmdb.sqlite): table Packages(hnum INTEGER PRIMARY KEY, blob BLOB).
  * Opened read-only with better-sqlite3 (loaded lazily: a native module). Without a write-ahead log
- * the captured bytes are opened in memory (the WAL flag in the file header is cleared in a copy);
+ * the captured bytes are opened in memory (the WAL flag in the file header is cleared while SQLite copies them);
  * with a non-empty -wal file both are written to a private temp directory, opened there and removed.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -22,13 +22,21 @@ export async function readRpmSqlite(db: Buffer, wal?: Buffer): Promise<SqliteRow
   if (!isSqlite(db)) throw new SqliteFormatError("not an SQLite database (bad header)");
   const { default: Database } = await import("better-sqlite3");
   if (!wal || wal.length === 0) {
-    const copy = Buffer.from(db);
-    // Bytes 18/19 = 2 mean WAL mode, which an in-memory (deserialized) database cannot open.
-    if (copy[18] === 2) copy[18] = 1;
-    if (copy[19] === 2) copy[19] = 1;
+    // Bytes 18/19 = 2 mean WAL mode, which an in-memory (deserialized) database cannot open. They are
+    // reset for the synchronous constructor (which copies the bytes into SQLite) and restored right
+    // after, so the caller's buffer is unchanged and no extra copy of a large database is made.
+    const w = db[18]!;
+    const r = db[19]!;
     let conn: Db | undefined;
     try {
-      conn = new Database(copy, { readonly: true });
+      if (w === 2) db[18] = 1;
+      if (r === 2) db[19] = 1;
+      try {
+        conn = new Database(db, { readonly: true });
+      } finally {
+        db[18] = w;
+        db[19] = r;
+      }
       return query(conn);
     } catch (e) {
       throw new SqliteFormatError(describe(e));
