@@ -17,7 +17,7 @@ MIRROR=${MIRROR:-$(grep -hoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/a
   | head -1 | awk '{print $2}' || true)}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 EXTRA_DEBS=(python3 nodejs libcommons-lang3-java)
-NPM_DEPS=(express@4.18.2 lodash@4.17.21 moment@2.29.4 axios@1.6.0 react@18.2.0 react-dom@18.2.0 typescript@5.3.3 webpack@5.89.0)
+NPM_DEPS=(express@4.18.2 lodash@4.17.21 moment@2.29.4 axios@1.6.0 react@18.2.0 react-dom@18.2.0 webpack@5.89.0)
 
 if [[ -f $OCI/index.json && -f $ARCHIVE && ${REBUILD:-0} != 1 ]]; then
   echo "bench image already built ($OCI, $ARCHIVE); REBUILD=1 to rebuild"
@@ -33,7 +33,7 @@ umoci unpack --image "$OCI:$TAG" "$BUNDLE" >/dev/null
 debootstrap --variant=minbase bookworm "$BUNDLE/rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
   { tail -20 "$WORK/debootstrap.log"; exit 1; }
 rm -rf "$BUNDLE/rootfs/var/cache/apt/archives/"*.deb
-umoci repack --image "$OCI:$TAG" --history.created_by "debootstrap --variant=minbase bookworm" "$BUNDLE"
+umoci repack --refresh-bundle --image "$OCI:$TAG" --history.created_by "debootstrap --variant=minbase bookworm" "$BUNDLE"
 
 echo "== layer 1: apt-get install ${EXTRA_DEBS[*]}"
 cp /etc/resolv.conf "$BUNDLE/rootfs/etc/resolv.conf"
@@ -42,13 +42,13 @@ trap 'umount "$BUNDLE/rootfs/proc" 2>/dev/null || true' EXIT
 chroot "$BUNDLE/rootfs" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${EXTRA_DEBS[*]} >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*"
 umount "$BUNDLE/rootfs/proc"
 trap - EXIT
-umoci repack --image "$OCI:$TAG" --history.created_by "RUN apt-get install -y ${EXTRA_DEBS[*]}" "$BUNDLE"
+umoci repack --refresh-bundle --image "$OCI:$TAG" --history.created_by "RUN apt-get install -y ${EXTRA_DEBS[*]}" "$BUNDLE"
 
 echo "== layer 2: node_modules"
 mkdir -p "$BUNDLE/rootfs/app"
 (cd "$BUNDLE/rootfs/app" && printf '{"name":"bench-app","version":"1.0.0","private":true}\n' >package.json &&
   npm install --no-audit --no-fund --ignore-scripts --silent "${NPM_DEPS[@]}" >/dev/null)
-umoci repack --image "$OCI:$TAG" --history.created_by "COPY app /app" "$BUNDLE"
+umoci repack --refresh-bundle --image "$OCI:$TAG" --history.created_by "COPY app /app" "$BUNDLE"
 umoci gc --layout "$OCI"
 
 echo "== docker save tarball"

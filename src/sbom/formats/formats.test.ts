@@ -54,6 +54,8 @@ describe("list format", () => {
     expect(npmOnly).toContain("minimist");
     expect(npmOnly).not.toContain(" deb ");
     expect(renderList({ ...sbom, packages: [] })).toContain("(no packages)");
+    const scoped: Sbom = { ...sbom, packages: [{ ...sbom.packages.at(-1)!, namespace: "@babel" }] };
+    expect(renderList(scoped)).toMatch(/ @babel\/core /);
   });
 });
 

@@ -32,7 +32,7 @@ export function comparePackages(a: Package, b: Package): number {
 function displayName(pkg: Package): string {
   const isOs = pkg.type === "deb" || pkg.type === "apk" || pkg.type === "rpm";
   if (!pkg.namespace || isOs) return pkg.name;
-  if (pkg.type === "npm") return `@${pkg.namespace}/${pkg.name}`;
+  if (pkg.type === "npm") return `@${pkg.namespace.replace(/^@/, "")}/${pkg.name}`;
   if (pkg.type === "maven") return `${pkg.namespace}:${pkg.name}`;
   return `${pkg.namespace}/${pkg.name}`;
 }
