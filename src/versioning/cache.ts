@@ -1,30 +1,38 @@
 /**
  * A small bounded cache for parsed versions. compare() is hot during matching (the same installed
  * version is compared against many advisory bounds), so each scheme memoises its parse results.
- * Eviction is FIFO by insertion order once `capacity` is reached: cheap, and bounded in memory.
+ * Two generations: when the young map reaches `capacity` it becomes the old one and the previous old
+ * one is dropped; a hit in the old map is promoted. O(1) per operation, at most 2 × capacity entries.
+ * (Evicting single entries from a Map's front is O(deleted entries) in V8, hence generations.)
  */
 export class ParseCache<V> {
-  private readonly map = new Map<string, V>();
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
   constructor(private readonly capacity = 20_000) {}
 
   get(key: string): V | undefined {
-    return this.map.get(key);
+    const hit = this.young.get(key);
+    if (hit !== undefined) return hit;
+    const aged = this.old.get(key);
+    if (aged !== undefined) this.set(key, aged);
+    return aged;
   }
 
   set(key: string, value: V): void {
-    if (this.map.size >= this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
+    if (this.young.size >= this.capacity) {
+      this.old = this.young;
+      this.young = new Map();
     }
-    this.map.set(key, value);
+    this.young.set(key, value);
   }
 
   get size(): number {
-    return this.map.size;
+    return this.young.size + this.old.size;
   }
 
   clear(): void {
-    this.map.clear();
+    this.young.clear();
+    this.old.clear();
   }
 }
 

@@ -1,3 +1,4 @@
+import { compare as libraryCompare } from "@renovatebot/pep440";
 import { describe, expect, it } from "vitest";
 import { pep440 } from "./pep440.js";
 import { corpusLines, mismatches, rowKey, vectorRows } from "./test-helpers/corpus.js";
@@ -50,6 +51,29 @@ describe("PEP 440 against the corpus", () => {
       expect(`${v} ${pep440.isValid(v)}`).toBe(`${v} false`);
       expect(() => pep440.parse(v)).toThrow(InvalidVersionError);
     }
+  });
+
+  it("our cmpkey ordering agrees with the library's compare on every valid corpus pair", () => {
+    const rows = [
+      ...vectorRows("pypi/packaging-VERSIONS-sorted.tsv"),
+      ...vectorRows("pypi/packaging-normalized-equal.tsv"),
+      ...vectorRows("pypi/osv-scalibr-pypi-versions-generated.tsv"),
+    ].filter((r) => pep440.isValid(r.left) && pep440.isValid(r.right));
+    expect(rows.length).toBeGreaterThan(12000);
+    const bad = rows.filter(
+      (r) => pep440.compare(r.left, r.right) !== Math.sign(libraryCompare(r.left, r.right)),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it("local versions: strings before numbers, numbers by value", () => {
+    expect(pep440.compare("1.0+abc", "1.0+5")).toBe(-1);
+    expect(pep440.compare("1.0+10", "1.0+9")).toBe(1);
+    expect(pep440.compare("1.0+abc.1", "1.0+abc")).toBe(1);
+    expect(pep440.compare("1.0", "1.0+abc")).toBe(-1);
+    expect(pep440.compare("1.0.dev1", "1.0a1")).toBe(-1);
+    expect(pep440.compare("1.0a1.dev1", "1.0a1")).toBe(-1);
+    expect(pep440.compare("1!0.1", "2.0")).toBe(1);
   });
 
   it("specifiers", () => {

@@ -2,14 +2,10 @@
  * Python versions (PEP 440) via `@renovatebot/pep440`, a port of pypa/packaging's Version:
  * epochs, pre/post/dev releases, local versions, normalisation (`1.0-RC1` = `1.0rc1`).
  * Range specifiers (`>=1.0,<2`) via the same library's `satisfies`.
+ * Ordering is packaging's `_cmpkey`, computed here on the library's parsed form so that a compare
+ * costs no regex work once both sides are cached (the library's own `compare` re-parses each time).
  */
-import {
-  explain,
-  type Pep440Version,
-  compare as pepCompare,
-  satisfies as pepSatisfies,
-  validRange,
-} from "@renovatebot/pep440";
+import { explain, type Pep440Version, satisfies as pepSatisfies, validRange } from "@renovatebot/pep440";
 import { basicProblem, ParseCache } from "./cache.js";
 import { InvalidVersionError, type VersionScheme } from "./types.js";
 
@@ -26,6 +22,53 @@ export function parsePep440(version: string): Pep440Version {
   return parsed;
 }
 
+function cmp(a: number | string, b: number | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** packaging's ordering: epoch, release (trailing zeros ignored), pre, post, dev, local. */
+export function comparePep440Parsed(a: Pep440Version, b: Pep440Version): number {
+  let c = cmp(a.epoch, b.epoch);
+  if (c) return c;
+  let la = a.release.length;
+  let lb = b.release.length;
+  while (la > 0 && a.release[la - 1] === 0) la--;
+  while (lb > 0 && b.release[lb - 1] === 0) lb--;
+  for (let i = 0; i < Math.min(la, lb); i++) if ((c = cmp(a.release[i]!, b.release[i]!))) return c;
+  if (la !== lb) return la < lb ? -1 : 1;
+  // pre: a dev-only release sorts before every pre-release; no pre-release sorts after them
+  const preKey = (v: Pep440Version): [number, string, number] => {
+    // the library's .d.ts types pre/post/dev as arrays; at run time pre is [letter, n] | null and
+    // post/dev are number | null
+    const pre = v.pre as unknown as readonly [string, number] | null;
+    if (!pre) return v.post === null && v.dev !== null ? [-1, "", 0] : [1, "", 0];
+    return [0, pre[0], pre[1]];
+  };
+  const pa = preKey(a);
+  const pb = preKey(b);
+  if ((c = cmp(pa[0], pb[0]) || cmp(pa[1], pb[1]) || cmp(pa[2], pb[2]))) return c;
+  const post = (v: Pep440Version): number => (v.post === null ? Number.NEGATIVE_INFINITY : Number(v.post));
+  if ((c = cmp(post(a), post(b)))) return c;
+  const dev = (v: Pep440Version): number => (v.dev === null ? Number.POSITIVE_INFINITY : Number(v.dev));
+  if ((c = cmp(dev(a), dev(b)))) return c;
+  if (a.local === b.local) return 0;
+  if (a.local === null || b.local === null) return a.local === null ? -1 : 1;
+  const xa = a.local.split(".");
+  const xb = b.local.split(".");
+  for (let i = 0; i < Math.min(xa.length, xb.length); i++) {
+    const x = xa[i]!;
+    const y = xb[i]!;
+    const xn = /^\d+$/.test(x);
+    const yn = /^\d+$/.test(y);
+    if (xn && yn) c = cmp(Number(x), Number(y));
+    else if (xn !== yn)
+      c = xn ? 1 : -1; // strings sort before numbers
+    else c = cmp(x, y);
+    if (c) return c;
+  }
+  return cmp(xa.length, xb.length);
+}
+
 export const pep440: VersionScheme = {
   name: "pep440",
   parse: parsePep440,
@@ -38,10 +81,7 @@ export const pep440: VersionScheme = {
     }
   },
   compare(a: string, b: string): number {
-    parsePep440(a);
-    parsePep440(b);
-    const r = pepCompare(a, b);
-    return r < 0 ? -1 : r > 0 ? 1 : 0;
+    return comparePep440Parsed(parsePep440(a), parsePep440(b));
   },
   satisfies(version: string, range: string): boolean {
     parsePep440(version);
