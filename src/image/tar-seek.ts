@@ -180,7 +180,7 @@ export function* seekTarEntriesSync(
     }
     const dataOffset = pos + BLOCK;
     const next = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
-    if (dataOffset + size > end) {
+    if (next > end) {
       throw new VigilError(
         "CORRUPT",
         `${describe}: truncated tar (entry at offset ${pos - offset} runs past the end)`,

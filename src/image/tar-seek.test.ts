@@ -1,0 +1,137 @@
+import { execFileSync } from "node:child_process";
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { extract } from "tar-stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VigilError } from "../core/errors.js";
+import { type SeekTarEntry, seekTarEntries, seekTarEntriesSync } from "./tar-seek.js";
+import { tarOf } from "./test-helpers/build-image.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "vigil-tarseek-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const LONG_DIR = `usr/share/doc/${"very-long-directory-name-".repeat(4)}x/${"nested-".repeat(12)}y`;
+
+beforeAll(() => {
+  const root = join(tmp, "root");
+  mkdirSync(join(root, LONG_DIR), { recursive: true });
+  mkdirSync(join(root, "var/lib/dpkg"), { recursive: true });
+  writeFileSync(join(root, "var/lib/dpkg/status"), readFileSync("/var/lib/dpkg/status"));
+  writeFileSync(
+    join(root, LONG_DIR, `${"file-with-a-long-name-".repeat(6)}.txt`),
+    readFileSync("/etc/os-release"),
+  );
+  writeFileSync(join(root, "var/lib/dpkg/ünïcödé name"), "x");
+  symlinkSync(`../../../${LONG_DIR}`, join(root, "var/lib/dpkg/link-to-long-dir"));
+  linkSync(join(root, "var/lib/dpkg/status"), join(root, "var/lib/dpkg/status-hardlink"));
+});
+
+/** Entries as tar-stream sees them (the reference). */
+async function viaTarStream(buf: Buffer) {
+  const out: { name: string; type: string; size: number; linkname?: string }[] = [];
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on("finish", resolve);
+    ex.on("error", reject);
+  });
+  ex.on("entry", (h, s, next) => {
+    const type =
+      { file: "file", directory: "dir", symlink: "symlink", link: "hardlink" }[h.type as string] ?? "other";
+    out.push({
+      name: h.name,
+      type,
+      size: type === "file" ? (h.size ?? 0) : 0,
+      linkname: h.linkname ?? undefined,
+    });
+    s.on("end", () => next());
+    s.resume();
+  });
+  ex.end(buf);
+  await done;
+  return out;
+}
+
+function viaSeek(file: string) {
+  const out: SeekTarEntry[] = [];
+  for (const e of seekTarEntries(file, 0, statSync(file).size, file)) out.push(e);
+  return out;
+}
+
+describe("seekTarEntries", () => {
+  for (const format of ["gnu", "pax", "ustar", "oldgnu"]) {
+    it(`reads what GNU tar writes in ${format} format, like tar-stream does`, async () => {
+      const file = join(tmp, `${format}.tar`);
+      const args = ["-cf", file, `--format=${format}`, "-C", join(tmp, "root"), "."];
+      try {
+        execFileSync("tar", args, { stdio: "pipe" });
+      } catch (e) {
+        // ustar cannot store names over 255 bytes: GNU tar refuses those members and exits 2.
+        if (format !== "ustar") throw e;
+      }
+      const buf = readFileSync(file);
+      const expected = await viaTarStream(buf);
+      const got = viaSeek(file);
+      expect(got.map(({ name, type, size, linkname }) => ({ name, type, size, linkname }))).toEqual(expected);
+      if (format !== "ustar") {
+        expect(got.some((e) => e.name.length > 200)).toBe(true);
+        expect(got.find((e) => e.name.endsWith("link-to-long-dir"))?.linkname).toBe(`../../../${LONG_DIR}`);
+      }
+      const pair = got.filter((e) => /\/status(-hardlink)?$/.test(e.name)).map((e) => e.type);
+      expect(pair.sort()).toEqual(["file", "hardlink"]);
+      expect(got.some((e) => e.name.endsWith("ünïcödé name"))).toBe(true);
+      const status = got.find((e) => /\/status(-hardlink)?$/.test(e.name) && e.type === "file")!;
+      expect(
+        buf
+          .subarray(status.dataOffset, status.dataOffset + status.size)
+          .equals(readFileSync("/var/lib/dpkg/status")),
+      ).toBe(true);
+    });
+  }
+
+  it("reads GNU base-256 size fields", async () => {
+    const tar = await tarOf([{ name: "big", content: "0123456789" }]);
+    // Rewrite the size (10) in base-256 and fix the checksum.
+    tar.fill(0, 124, 136);
+    tar[124] = 0x80;
+    tar[135] = 10;
+    tar.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += tar[i]!;
+    tar.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    const file = join(tmp, "b256.tar");
+    writeFileSync(file, tar);
+    expect(viaSeek(file).map((e) => [e.name, e.size])).toEqual([["big", 10]]);
+  });
+
+  it("reads a range inside a larger file and reports corruption", async () => {
+    const inner = await tarOf([
+      { name: "a", content: "hello" },
+      { name: "b", content: "world" },
+    ]);
+    const file = join(tmp, "range.bin");
+    writeFileSync(file, Buffer.concat([Buffer.alloc(1000, 7), inner, Buffer.alloc(100, 9)]));
+    const fd = openSync(file, "r");
+    try {
+      const names = [...seekTarEntriesSync(fd, 1000, inner.length, "inner")].map((e) => e.name);
+      expect(names).toEqual(["a", "b"]);
+      expect(() => [...seekTarEntriesSync(fd, 1001, inner.length, "inner")]).toThrow(
+        /inner: invalid tar header checksum/,
+      );
+      expect(() => [...seekTarEntriesSync(fd, 1000, 700, "inner")]).toThrow(VigilError);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
