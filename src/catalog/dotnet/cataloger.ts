@@ -7,6 +7,7 @@
  */
 import type { Package } from "../../sbom/model.js";
 import { buildPurl } from "../../sbom/purl.js";
+import { insideInstalledTree } from "../language-a-lockfiles.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { type NugetRecord, parseDepsJson, parsePackagesLock } from "./nuget.js";
 
@@ -16,7 +17,7 @@ function isDeps(path: string): boolean {
   return path.endsWith(".deps.json");
 }
 function isLock(path: string): boolean {
-  return path.endsWith("/packages.lock.json");
+  return path.endsWith("/packages.lock.json") && !insideInstalledTree(path);
 }
 
 function toPackage(rec: NugetRecord, file: FileRef): Package {

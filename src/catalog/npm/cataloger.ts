@@ -12,6 +12,7 @@
  */
 import { posix } from "node:path";
 import type { Package } from "../../sbom/model.js";
+import { insideInstalledTree } from "../language-a-lockfiles.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { type NpmRecord, toPackage } from "./model.js";
 import { isInstalledManifest, parseInstalledManifest } from "./package-json.js";
@@ -42,7 +43,7 @@ function isLockfile(path: string): boolean {
       path.endsWith("/npm-shrinkwrap.json") ||
       path.endsWith("/yarn.lock") ||
       path.endsWith("/pnpm-lock.yaml")) &&
-    !path.includes("/node_modules/")
+    !insideInstalledTree(path)
   );
 }
 

@@ -257,6 +257,18 @@ describe("npm cataloger on corpus trees", () => {
     expect(res.packages.every((p) => p.locations[0]?.path === "/srv/package-lock.json")).toBe(true);
     expect(res.packages.every((p) => p.metadata?.evidence === "lockfile")).toBe(true);
   });
+  it("a lockfile inside another package's installed tree is that package's source, not evidence", async () => {
+    // Debian's libruby3.1 ships gems/typeprof-0.21.2/vscode/package-lock.json (a VS Code extension's
+    // source): nothing of it is installed. Same for lockfiles inside node_modules, site-packages, vendor/.
+    const lock = join(pkgdb, "trivy/no-node_modules/package-lock.json");
+    const res = await runCataloger(npmCataloger, [
+      { path: "/usr/lib/ruby/gems/3.1.0/gems/typeprof-0.21.2/vscode/package-lock.json", source: lock },
+      { path: "/usr/lib/python3/dist-packages/x/static/package-lock.json", source: lock },
+      { path: "/app/node_modules/a/yarn.lock", source: lock },
+      { path: "/var/www/vendor/x/package-lock.json", source: lock },
+    ]);
+    expect(res.packages).toEqual([]);
+  });
   it("trivy sad: a broken lockfile is a warning naming the file", async () => {
     const res = await runCataloger(npmCataloger, filesFromDir(join(pkgdb, "trivy/sad"), "/srv"));
     expect(res.packages).toEqual([]);

@@ -10,6 +10,7 @@
 import { posix } from "node:path";
 import type { Package } from "../../sbom/model.js";
 import { buildPurl } from "../../sbom/purl.js";
+import { insideInstalledTree } from "../language-a-lockfiles.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { type ComposerRecord, parseComposerLock, parseInstalledJson } from "./composer.js";
 
@@ -20,7 +21,7 @@ function isInstalled(path: string): boolean {
   return path.endsWith(INSTALLED);
 }
 function isLock(path: string): boolean {
-  return path.endsWith("/composer.lock") && !path.includes("/vendor/");
+  return path.endsWith("/composer.lock") && !insideInstalledTree(path);
 }
 
 function toPackage(rec: ComposerRecord, file: FileRef): Package {

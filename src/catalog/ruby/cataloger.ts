@@ -9,6 +9,7 @@
  */
 import type { Package } from "../../sbom/model.js";
 import { buildPurl } from "../../sbom/purl.js";
+import { insideInstalledTree } from "../language-a-lockfiles.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { parseGemfileLock } from "./gemfile-lock.js";
 import { parseGemspec } from "./gemspec.js";
@@ -19,7 +20,7 @@ function isGemspec(path: string): boolean {
   return path.endsWith(".gemspec") && path.includes("/specifications/");
 }
 function isLockfile(path: string): boolean {
-  return (path.endsWith("/Gemfile.lock") || path.endsWith("/gems.locked")) && !path.includes("/gems/");
+  return (path.endsWith("/Gemfile.lock") || path.endsWith("/gems.locked")) && !insideInstalledTree(path);
 }
 
 const BAD = /[\s\u0000-\u001f\u007f-\u009f]/;
