@@ -91,6 +91,24 @@ trivy_archive=$(mean trivy-archive "rm -rf $TCACHE/fanal" "$TRIVY" "${TRIVY_ARGS
 rm -rf "$TCACHE/fanal"
 "$TRIVY" "${TRIVY_ARGS[@]}" -o "$OUT/trivy.cdx.json" --input "$ARCHIVE" || echo "trivy failed (exit $?)" >&2
 
+# Peak RSS on the ~1 GB image (BIG=1 builds it with build-big-image.sh).
+big_line="peak RSS on the ~1 GB image: not measured (BIG=1 to build and measure it)"
+if [[ ${BIG:-0} == 1 ]]; then
+  bash "$REPO/bench/build-big-image.sh"
+  rm -rf "$CACHE"
+  big_out=$(env VIGIL_CACHE_DIR="$CACHE" /usr/bin/time -v "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$WORK/big-oci" 2>&1 >/dev/null)
+  big_rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' <<<"$big_out")
+  big_wall=$(awk '/Elapsed \(wall clock\)/ {print $NF}' <<<"$big_out")
+  big_bytes=0
+  while read -r d; do big_bytes=$((big_bytes + $(gzip -dc "$WORK/big-oci/blobs/sha256/${d#sha256:}" | wc -c))); done < <(node -e '
+    const fs = require("fs"), p = require("path"), dir = process.argv[1];
+    const idx = JSON.parse(fs.readFileSync(p.join(dir, "index.json")));
+    const m = JSON.parse(fs.readFileSync(p.join(dir, "blobs/sha256", idx.manifests[0].digest.slice(7))));
+    for (const l of m.layers) console.log(l.digest);' "$WORK/big-oci")
+  big_line="peak RSS on the $((big_bytes / 1000000)) MB image: $((big_rss / 1024)) MB (wall $big_wall, cold)"
+  rm -rf "$CACHE"
+fi
+
 net() { node -e 'console.log(Math.max(0, process.argv[1] - process.argv[2]).toFixed(3))' "$1" "$2"; }
 ratio() { node -e 'console.log((process.argv[1] / process.argv[2]).toFixed(2))' "$1" "$2"; }
 trivy_oci_net=$(net "$trivy_oci" "$trivy_version")
@@ -110,6 +128,7 @@ cat <<TXT
 | trivy image, docker-archive: wall / net | $trivy_archive / $trivy_archive_net | vigil ≤ net |
 
 peak RSS, cold OCI run: $((rss_kb / 1024)) MB; packages found: $pkgs
+$big_line
 TXT
 echo
 node "$REPO/bench/compare-os-packages.mjs" "$OUT/vigil.json" "$OUT/trivy.cdx.json" || true

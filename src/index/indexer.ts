@@ -127,6 +127,8 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
 interface RunContext {
   image: OpenedImage;
   walk: WalkResult;
+  /** The captured files of the final filesystem (computed once). */
+  finalFiles: readonly FileRef[];
   distro: Distro | undefined;
   logger: Logger;
   warnings: string[];
@@ -155,7 +157,7 @@ async function runCataloger(
 
 /** Packages of a "file" cataloger: each package's layer is its evidence file's layer. */
 async function catalogByFile(c: Cataloger, ctx: RunContext): Promise<Package[]> {
-  const files = ctx.walk.finalFiles().filter((f) => c.wants(f.path, f.size));
+  const files = ctx.finalFiles.filter((f) => c.wants(f.path, f.size));
   if (files.length === 0) return [];
   const r = await runCataloger(c, files, ctx, false);
   ctx.warnings.push(...r.warnings);
@@ -183,9 +185,7 @@ async function catalogByDatabase(c: Cataloger, ctx: RunContext): Promise<Package
   let final: Package[] = [];
   for (const i of changed) {
     const isFinal = i === last;
-    const files = (isFinal ? walk.finalFiles() : walk.filesAfterLayer(i)).filter((f) =>
-      c.wants(f.path, f.size),
-    );
+    const files = (isFinal ? ctx.finalFiles : walk.filesAfterLayer(i)).filter((f) => c.wants(f.path, f.size));
     let packages: Package[] = [];
     if (files.length > 0) {
       try {
@@ -278,9 +278,10 @@ export async function catalogWalk(
   catalogers: readonly Cataloger[],
   logger: Logger,
 ): Promise<Sbom> {
-  const distroFiles = walk.finalFiles().filter((f) => wantsDistroPath(f.path));
+  const finalFiles = walk.finalFiles();
+  const distroFiles = finalFiles.filter((f) => wantsDistroPath(f.path));
   const distro = await detectDistro(distroFiles);
-  const ctx: RunContext = { image, walk, distro, logger, warnings: [] };
+  const ctx: RunContext = { image, walk, finalFiles, distro, logger, warnings: [] };
   const packages: Package[] = [];
   for (const c of catalogers) {
     const found =
