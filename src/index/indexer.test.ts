@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFileSync, rm } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -101,6 +102,28 @@ describe("indexer on the bundled example image", () => {
     const logger4 = recordingLogger();
     await indexImage(EXAMPLE, { logger: logger4, cacheDir: dir, sbomCache: false });
     expect(logger4.lines).toContain("✓ Indexed 16 packages");
+  });
+});
+
+describe("the same image as a docker-save tarball", () => {
+  it("gives the same packages and layers as the OCI layout (skopeo makes the tarball)", async () => {
+    const tar = join(work, "debian-app.tar");
+    const r = spawnSync(
+      "skopeo",
+      ["copy", "--quiet", `oci:${EXAMPLE}:1.0`, `docker-archive:${tar}:vigil/debian-app:1.0`],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.error, "skopeo is needed (apt-get install skopeo)").toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    const fromOci = await indexImage(`oci-dir://${EXAMPLE}`, { cacheDir: join(work, "c5") });
+    const logger = recordingLogger();
+    const fromTar = await indexImage(`archive://${tar}`, { cacheDir: join(work, "c5"), logger });
+    expect(logger.lines[0]).toBe("✓ Archive read");
+    const ids = (s: typeof fromOci) => s.packages.map((p) => `${p.id}@${p.layerIndex}`).sort();
+    expect(ids(fromTar)).toEqual(ids(fromOci));
+    expect(fromTar.image.layers.map((l) => l.diffId)).toEqual(fromOci.image.layers.map((l) => l.diffId));
   });
 });
 
