@@ -43,8 +43,7 @@ describe("npm semver against node-semver's fixtures", () => {
         try {
           got = npmSatisfies(version!, range!, options(opts ?? ""));
         } catch (e) {
-          // node-semver's satisfies() answers false for an invalid range or version
-          got = want ? `threw ${(e as Error).message}` : false;
+          got = `threw ${(e as Error).message}`; // no row of either file has an invalid range
         }
         if (got !== want) bad.push(`${l} → ${got}`);
       }
