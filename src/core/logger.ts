@@ -9,6 +9,8 @@ export interface Logger {
   warn(message: string): void;
   /** Debug detail, shown with --verbose / VIGIL_DEBUG=1. */
   debug(message: string): void;
+  /** An `i …` information line (suppressed by --quiet). Optional for hand-made loggers. */
+  info?(message: string): void;
   readonly warnings: readonly string[];
 }
 
@@ -34,6 +36,9 @@ export function createLogger(
     },
     debug(message) {
       if (verbose) stream.write(`    · ${sanitizeTerminal(message)}\n`);
+    },
+    info(message) {
+      if (!opts.quiet) stream.write(`    i ${sanitizeTerminal(message)}\n`);
     },
   };
 }

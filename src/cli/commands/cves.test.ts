@@ -4,6 +4,7 @@
  * that change the exit code, VEX, and the Docker CLI plugin path with the real `docker` client.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,15 +71,91 @@ describe("vigil cves on the bundled example", () => {
     expect(deb.status).toBe(0);
   });
 
-  it("--output writes the file; --ignore-base is a usage error until base detection exists", () => {
+  it("--output writes the file", () => {
     const out = join(tmp, "report.sarif.json");
     const r = vigil(["cves", "--db", db, "--format", "sarif", "--output", out, image]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`Report written to ${out}`);
     expect((JSON.parse(readFileSync(out, "utf8")) as { version: string }).version).toBe("2.1.0");
-    const ib = vigil(["cves", "--db", db, "--ignore-base", image]);
-    expect(ib.status).toBe(64);
-    expect(ib.stderr).toMatch(/--ignore-base needs base-image detection/);
+  });
+
+  it("--ignore-base / --only-base split findings by the base image's layers", () => {
+    const fresh = { VIGIL_DATA_DIR: join(tmp, "data-ignore-base") };
+    const none = vigil(["cves", "--db", db, "--ignore-base", image], fresh);
+    expect(none.status).toBe(66);
+    expect(none.stderr).toMatch(/--ignore-base: no base image detected/);
+    // The example's first layer as an image of its own: the base, added to the base-image index.
+    const ex = join(repo, "examples/debian-app");
+    const blob = (d: string) => readFileSync(join(ex, "blobs/sha256", d.slice(7)));
+    const idx = JSON.parse(readFileSync(join(ex, "index.json"), "utf8")) as {
+      manifests: { digest: string }[];
+    };
+    const man = JSON.parse(blob(idx.manifests[0]!.digest).toString()) as {
+      config: { digest: string };
+      layers: { digest: string; mediaType: string; size: number }[];
+    };
+    const cfg = JSON.parse(blob(man.config.digest).toString()) as { rootfs: { diff_ids: string[] } };
+    const baseDir = join(tmp, "base-layout");
+    mkdirSync(join(baseDir, "blobs/sha256"), { recursive: true });
+    const put = (b: Buffer) => {
+      const h = createHash("sha256").update(b).digest("hex");
+      writeFileSync(join(baseDir, "blobs/sha256", h), b);
+      return { digest: `sha256:${h}`, size: b.length };
+    };
+    const l0 = man.layers[0]!;
+    put(blob(l0.digest));
+    const c = put(
+      Buffer.from(
+        JSON.stringify({
+          architecture: "amd64",
+          os: "linux",
+          rootfs: { type: "layers", diff_ids: [cfg.rootfs.diff_ids[0]] },
+        }),
+      ),
+    );
+    const m = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: { mediaType: "application/vnd.oci.image.config.v1+json", ...c },
+          layers: [l0],
+        }),
+      ),
+    );
+    writeFileSync(join(baseDir, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(
+      join(baseDir, "index.json"),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            ...m,
+            annotations: { "org.opencontainers.image.ref.name": "12" },
+          },
+        ],
+      }),
+    );
+    const added = vigil(["base", "index", `oci-dir://${baseDir}`], fresh);
+    expect(added.status, added.stderr).toBe(0);
+    const all = JSON.parse(vigil(["cves", "--db", db, "--format", "json", image], fresh).stdout) as {
+      vulnerabilities?: unknown[];
+      findings?: unknown[];
+    };
+    const own = vigil(["cves", "--db", db, "--format", "json", "--ignore-base", image], fresh);
+    expect(own.status, own.stderr).toBe(0);
+    expect(own.stderr).toMatch(/Base image .* \(layer-chain\): 1 of 3 layers/);
+    const base = vigil(["cves", "--db", db, "--format", "json", "--only-base", image], fresh);
+    const count = (t: string) => {
+      const j = JSON.parse(t) as Record<string, unknown>;
+      const list = (j.vulnerabilities ?? j.findings) as { package?: { layerIndex?: number } }[];
+      return list;
+    };
+    const ownList = count(own.stdout);
+    const baseList = count(base.stdout);
+    expect(ownList.length + baseList.length).toBe(count(JSON.stringify(all)).length);
+    expect(ownList.length).toBeGreaterThan(0);
   });
 
   it("a missing database is an ADVISORY_DB error (77)", () => {

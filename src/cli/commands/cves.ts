@@ -117,8 +117,8 @@ export function register(program: Command): void {
     .option("--only-unfixed", "only vulnerabilities without a fix")
     .option("--only-cisa-kev", "only vulnerabilities in CISA's KEV catalog")
     .option("--only-vuln-packages", "with --format only-packages: leave out packages without vulnerabilities")
-    .option("--ignore-base", "filter out vulnerabilities from the base image (needs base-image detection)")
-    .option("--only-base", "only vulnerabilities from the base image (needs base-image detection)")
+    .option("--ignore-base", "filter out vulnerabilities from the base image's layers")
+    .option("--only-base", "only vulnerabilities from the base image's layers")
     .option("--show-suppressed", "show vulnerabilities suppressed by VEX (marked SUPPRESSED)")
     .option(
       "-e, --exit-code",
@@ -137,11 +137,8 @@ export async function runCves(image: string, flags: CvesFlags): Promise<void> {
     );
   if (flags.onlyFixed && flags.onlyUnfixed)
     throw new VigilError("USAGE", "--only-fixed and --only-unfixed exclude each other");
-  if (flags.ignoreBase || flags.onlyBase)
-    throw new VigilError(
-      "USAGE",
-      `${flags.ignoreBase ? "--ignore-base" : "--only-base"} needs base-image detection, which this version of Vigil does not have yet`,
-    );
+  if (flags.ignoreBase && flags.onlyBase)
+    throw new VigilError("USAGE", "--ignore-base and --only-base exclude each other");
   const { parseSeverityList } = await import("../../match/severity.js");
   let severities: DisplaySeverity[] | undefined;
   try {
@@ -167,11 +164,47 @@ export async function runCves(image: string, flags: CvesFlags): Promise<void> {
     ...(common.registry ? { registry: common.registry } : {}),
   });
   for (const w of analysis.warnings) logger.warn(w);
+  let findings = analysis.findings;
+  {
+    // Every scanned image joins the base-image index; --ignore-base/--only-base split by the base's layers.
+    const { BaseImageIndex } = await import("../../baseimage/store.js");
+    const { recordKnownImage } = await import("../../baseimage/live.js");
+    const index = BaseImageIndex.open();
+    try {
+      recordKnownImage(index, analysis.sbom, logger);
+      if (flags.ignoreBase || flags.onlyBase) {
+        const { detectForImage } = await import("../../baseimage/resolve.js");
+        const { splitByBase } = await import("../../baseimage/summary-rows.js");
+        const base = await detectForImage(analysis.sbom, {
+          platform: common.platform,
+          limits: common.limits,
+          logger,
+          ...(flags.db ? { db: flags.db } : {}),
+          cache: flags.cache !== false,
+          ...(common.registry ? { registry: common.registry } : {}),
+          index,
+        });
+        const flag = flags.ignoreBase ? "--ignore-base" : "--only-base";
+        if (!base || base.layerCount === undefined)
+          throw new VigilError(
+            "NOT_FOUND",
+            `${flag}: ${base ? `the layers of base image ${base.reference} are unknown (cannot reach it to compare layers)` : "no base image detected (no provenance, no base annotation, no known layer prefix; add one with `vigil base index`)"}`,
+          );
+        logger.progress(
+          `Base image ${base.reference} (${base.method}): ${base.layerCount} of ${analysis.sbom.image.layers.length} layers`,
+        );
+        const split = splitByBase(findings, base.layerCount);
+        findings = flags.ignoreBase ? split.own : split.base;
+      }
+    } finally {
+      index.close();
+    }
+  }
   const { buildReport, CVES_FORMATS, detectedLine } = await import("../../report/index.js");
   const { vigilVersion } = await import("../../core/version.js");
   const report = buildReport({
     sbom: analysis.sbom,
-    findings: analysis.findings,
+    findings,
     filters: {
       ...(severities ? { severities } : {}),
       ...(flags.onlyPackageType?.length ? { packageTypes: flags.onlyPackageType } : {}),

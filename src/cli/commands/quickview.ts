@@ -13,6 +13,7 @@ interface QuickviewFlags extends RawImageOptions {
   db?: string;
   requireFreshDb?: boolean;
   cache?: boolean;
+  base?: boolean;
 }
 
 export function register(program: Command): void {
@@ -24,6 +25,7 @@ export function register(program: Command): void {
       "<image>",
       "oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path to one of them",
     );
+  cmd.option("--no-base", "skip base-image detection and the base, refreshed and updated base rows");
   addImageOptions(addVulnOptions(cmd)).action(async (image: string, flags: QuickviewFlags) => {
     const common = imageOptionsFrom(flags);
     const { logger } = common;
@@ -45,13 +47,41 @@ export function register(program: Command): void {
     const counts = countFindings(analysis.findings);
     const name = analysis.sbom.image.name ?? image.replace(/^[a-z-]+:\/\//, "");
     const tag = analysis.sbom.image.tags?.[0];
-    process.stdout.write(
-      renderQuickview([
-        { label: "Your image", name: tag && !name.includes(":") ? `${name}:${tag}` : name, counts },
-      ]),
-    );
+    const rows: Parameters<typeof renderQuickview>[0] = [
+      { label: "Your image", name: tag && !name.includes(":") ? `${name}:${tag}` : name, counts },
+    ];
+    let detection: { method: string } | undefined;
+    if (flags.base !== false) {
+      const { BaseImageIndex } = await import("../../baseimage/store.js");
+      const { recordKnownImage } = await import("../../baseimage/live.js");
+      const { quickviewBaseRows } = await import("../../baseimage/summary-rows.js");
+      const index = BaseImageIndex.open();
+      try {
+        recordKnownImage(index, analysis.sbom, logger);
+        const base = await quickviewBaseRows(analysis.sbom, {
+          platform: common.platform,
+          limits: common.limits,
+          logger,
+          ...(flags.db ? { db: flags.db } : {}),
+          cache: flags.cache !== false,
+          ...(common.registry ? { registry: common.registry } : {}),
+          index,
+        });
+        detection = base.detection;
+        rows.push(...base.rows);
+      } finally {
+        index.close();
+      }
+    }
+    if (detection?.method === "layer-chain")
+      logger.info?.(
+        "Base image was auto-detected. To get more accurate results, build images with provenance attestations.",
+      );
+    process.stdout.write(renderQuickview(rows));
     if (!common.quiet) {
       process.stdout.write(`\nWhat's next:\n    View vulnerabilities → vigil cves ${image}\n`);
+      if (detection)
+        process.stdout.write(`    View base image update recommendations → vigil recommendations ${image}\n`);
     }
   });
 }
