@@ -142,9 +142,20 @@ describe("ruby cataloger", () => {
   });
 });
 
-/** Debian's libruby3.1 (Ruby's default and bundled gems) and ruby-rack, cached under os.tmpdir(). */
-const DEBS = ["libruby3.1", "ruby-rack"];
+/** Debian's libruby (Ruby's default and bundled gems) and ruby-rack, cached under os.tmpdir(). */
+/** This Debian release's libruby (libruby3.1 on bookworm). */
+function libruby(): string {
+  const out = execFileSync("apt-cache", ["search", "--names-only", "^libruby[0-9.]+$"], { encoding: "utf8" });
+  const names = out
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .filter((n) => n.startsWith("libruby"));
+  const name = names.sort().pop();
+  if (!name) throw new Error("no libruby package known to apt (run apt-get update)");
+  return name;
+}
 function debianRoot(): string {
+  const DEBS = [libruby(), "ruby-rack"];
   const dir = join(tmpdir(), `vigil-ruby-debs-${DEBS.join("_")}`);
   if (!existsSync(join(dir, "done"))) {
     const work = `${dir}.tmp-${process.pid}`;
@@ -163,7 +174,7 @@ function debianRoot(): string {
 }
 
 describe("ruby cataloger on Debian's Ruby", () => {
-  it("every gemspec shipped in libruby3.1 and ruby-rack gives the name and version its file name states", async () => {
+  it("every gemspec shipped in libruby (3.1 on bookworm) and ruby-rack gives the name and version its file name states", async () => {
     const root = debianRoot();
     const files = filesFromDir(root, "/", 1).filter((f) => f.path.endsWith(".gemspec"));
     const res = await runCataloger(rubyCataloger, files);
@@ -175,7 +186,7 @@ describe("ruby cataloger on Debian's Ruby", () => {
       const fromFile = `${p.name}-${p.version}${p.metadata?.platform ? `-${p.metadata.platform}` : ""}`;
       expect(fromFile).toBe(base);
     }
-    expect(res.packages.find((p) => p.name === "rack")?.purl).toBe("pkg:gem/rack@2.2.22");
+    expect(res.packages.find((p) => p.name === "rack")?.purl).toMatch(/^pkg:gem\/rack@\d+\.\d+\.\d+$/);
     expect(res.packages.filter((p) => p.metadata?.defaultGem === "true").length).toBeGreaterThan(50);
   }, 120_000);
 });
