@@ -22,17 +22,20 @@ const db = (rel: string) => readFileSync(pkgdbPath(rel));
 describe("apk cataloger on real databases", () => {
   it.each([
     ["apk/osv-scalibr/installed", 15, 0],
-    ["apk/trivy/apk", 15, 1], // 16 records, one without V:
+    ["apk/trivy/apk", 15, 2], // 16 records, one without V:; no final newline
     ["apk/syft/multiple-2/lib/apk/db/installed", 14, 0],
     ["apk/syft/multiple-1/lib/apk/db/installed", 4, 0],
-    ["apk/syft/base", 1, 0],
-    ["apk/syft/single", 1, 0],
+    ["apk/syft/base", 1, 1], // no final newline
+    ["apk/syft/single", 1, 1], // no final newline
     ["apk/syft/corrupt/lib/apk/db/installed", 1, 1],
   ])("%s: %i packages, %i warnings", async (rel, n, w) => {
     const r = await run(db(rel), ALPINE);
     expect(r.packages).toHaveLength(n);
     expect(r.warnings).toHaveLength(w);
-    for (const m of r.warnings) expect(m).toMatch(/^\/lib\/apk\/db\/installed: record at line \d+ skipped: /);
+    for (const m of r.warnings)
+      expect(m).toMatch(
+        /^\/lib\/apk\/db\/installed: (record at line \d+ skipped: |the file ends without a newline)/,
+      );
   });
 
   it("fields, files and purl (trivy apk: musl)", async () => {
@@ -112,6 +115,18 @@ describe("apk database location", () => {
 });
 
 describe("apk bad input", () => {
+  it("a file cut inside a V: line drops that record, with a warning", async () => {
+    const full = db("apk/osv-scalibr/installed").toString();
+    const at = full.lastIndexOf("\nV:") + 5;
+    const r = await run(full.slice(0, at));
+    expect(r.packages).toHaveLength(14);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^\/lib\/apk\/db\/installed: record at line \d+ skipped: the file ends in the middle of its V: line/,
+      ),
+    ]);
+  });
+
   it("garbage gives a PACKAGE_DB error naming the file", async () => {
     for (const content of [
       db("apk/osv-scalibr/invalid"),

@@ -33,11 +33,13 @@ async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
     if (buf.length === 0) return { packages, warnings };
     if (buf.includes(0))
       throw new VigilError("PACKAGE_DB", `${file.path}: not an apk database (binary content)`);
-    const { records, errors } = parseApkInstalled(buf.toString("utf8"));
-    if (records.length === 0 && errors.length > 0) {
+    const tail = cutTruncatedTail(buf.toString("utf8"));
+    if (tail.warning) warnings.push(`${file.path}: ${tail.warning}`);
+    const { records, errors } = parseApkInstalled(tail.text);
+    if (records.length === 0 && (errors.length > 0 || tail.warning)) {
       throw new VigilError(
         "PACKAGE_DB",
-        `${file.path}: no readable package record (${errors.length} malformed records)`,
+        `${file.path}: no readable package record (${errors.length} malformed records${tail.warning ? ", truncated" : ""})`,
       );
     }
     for (const e of errors.slice(0, MAX_WARNINGS))
@@ -52,6 +54,34 @@ async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
     }
   }
   return { packages, warnings };
+}
+
+/** Keys whose value identifies the package: a record whose last such line is cut is dropped. */
+const IDENTITY_KEYS = "PVAo";
+
+/**
+ * apk ends the database with a blank line. An unterminated last line means a cut file: a cut P/V/A/o
+ * line drops the whole last record (its name or version may be cut short); any other partial line
+ * (a file name, a checksum, the licence …) is dropped alone.
+ */
+export function cutTruncatedTail(text: string): { text: string; warning?: string } {
+  if (text === "" || text.endsWith("\n")) return { text };
+  const lastLine = text.lastIndexOf("\n") + 1;
+  const key = text[lastLine + 1] === ":" ? text[lastLine]! : "";
+  if (!key || !IDENTITY_KEYS.includes(key)) {
+    return {
+      text: text.slice(0, lastLine),
+      warning: "the file ends without a newline (truncated?): partial last line ignored",
+    };
+  }
+  const blank = text.lastIndexOf("\n\n", lastLine);
+  const start = blank < 0 ? 0 : blank + 2;
+  let lineNo = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < start; i = text.indexOf("\n", i + 1)) lineNo++;
+  return {
+    text: text.slice(0, start),
+    warning: `record at line ${lineNo} skipped: the file ends in the middle of its ${key}: line (truncated)`,
+  };
 }
 
 function toPackage(rec: ApkRecord, path: string, layerIndex: number, distro: Distro | undefined): Package {

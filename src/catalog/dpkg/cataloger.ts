@@ -83,10 +83,11 @@ async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
       warnings.push(msg);
       continue;
     }
-    const { stanzas, errors } = parseControl(buf.toString("utf8"), { fields: STATUS_FIELDS });
-    const fileWarnings: string[] = errors.map(
-      (e) => `${file.path}: stanza at line ${e.line} skipped: ${e.reason}`,
-    );
+    const tail = cutTruncatedTail(buf.toString("utf8"));
+    const fileWarnings: string[] = [];
+    if (tail.warning) fileWarnings.push(`${file.path}: ${tail.warning}`);
+    const { stanzas, errors } = parseControl(tail.text, { fields: STATUS_FIELDS });
+    fileWarnings.push(...errors.map((e) => `${file.path}: stanza at line ${e.line} skipped: ${e.reason}`));
     let kept = 0;
     for (const st of stanzas) {
       const rec = recordFromStanza(st);
@@ -178,6 +179,37 @@ function toPackage(rec: DpkgRecord, file: FileRef, distro: Distro | undefined, i
   if (rec.installedSize) metadata.installedSize = rec.installedSize;
   if (Object.keys(metadata).length) pkg.metadata = metadata;
   return pkg;
+}
+
+/**
+ * dpkg ends every status file with a newline. When the last line is unterminated the file was cut:
+ * if that line is a field the cataloger reads, the whole last stanza is dropped (its value may be cut
+ * short: "Version: 1.2" of "1.2.3-1", "Status: install ok inst"); otherwise only the partial line goes.
+ */
+export function cutTruncatedTail(text: string): { text: string; warning?: string } {
+  if (text === "" || text.endsWith("\n")) return { text };
+  const lastLine = text.lastIndexOf("\n") + 1;
+  const colon = text.indexOf(":", lastLine);
+  const field = colon > lastLine ? text.slice(lastLine, colon) : "";
+  if (!STATUS_FIELDS.has(field)) {
+    return {
+      text: text.slice(0, lastLine),
+      warning: "the file ends without a newline (truncated?): partial last line ignored",
+    };
+  }
+  const blank = text.lastIndexOf("\n\n", lastLine);
+  const start = blank < 0 ? 0 : blank + 2;
+  const lineNo = countLines(text, start);
+  return {
+    text: text.slice(0, start),
+    warning: `stanza at line ${lineNo} skipped: the file ends in the middle of its ${field} line (truncated)`,
+  };
+}
+
+function countLines(text: string, end: number): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < end; i = text.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 /**

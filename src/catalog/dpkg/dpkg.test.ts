@@ -277,6 +277,27 @@ describe("bad input", () => {
     expect(last).toBeGreaterThanOrEqual(355);
   });
 
+  it("a file cut inside a Version or Status line drops that stanza, with a warning naming its line", async () => {
+    const text = texlive.toString();
+    for (const field of ["Version: ", "Status: "]) {
+      const at = text.lastIndexOf(`\n${field}`) + field.length + 3;
+      const r = await run([memoryFileRef(DPKG_STATUS, text.slice(0, at))]);
+      expect(r.packages).toHaveLength(356);
+      expect(r.warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^/var/lib/dpkg/status: stanza at line \\d+ skipped: the file ends in the middle of its ${field.slice(0, -2)} line`,
+          ),
+        ),
+      ]);
+    }
+    // Cut inside a field the cataloger does not read: the stanza stays.
+    const d = text.lastIndexOf("\nDescription: ") + 20;
+    const r = await run([memoryFileRef(DPKG_STATUS, text.slice(0, d))]);
+    expect(r.packages).toHaveLength(357);
+    expect(r.warnings).toEqual([expect.stringContaining("ends without a newline")]);
+  });
+
   it("garbage text and binary content give a PACKAGE_DB error naming the file", async () => {
     const garbage = Buffer.from("asdf\n\nyolo\n");
     const bin = Buffer.alloc(2048, 0);
