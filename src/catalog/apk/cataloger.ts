@@ -12,7 +12,7 @@ const MAX_WARNINGS = 20;
 
 export const apkCataloger: Cataloger = {
   name: "apk",
-  version: "1",
+  version: "2",
   kind: "os",
   attribution: "database",
   wants: (path) => path === APK_INSTALLED || path === APK_INSTALLED_USR,

@@ -32,7 +32,7 @@ const MAX_WARNINGS_PER_FILE = 20;
 
 export const dpkgCataloger: Cataloger = {
   name: "dpkg",
-  version: "1",
+  version: "2",
   kind: "os",
   attribution: "database",
   wants(path) {
