@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { basicProblem, ParseCache } from "./cache.js";
+import { InvalidVersionError } from "./types.js";
 
 describe("ParseCache", () => {
   it("stays bounded and keeps recently used entries", () => {
@@ -26,5 +27,15 @@ describe("basicProblem", () => {
     expect(basicProblem("1.0\u007f")).toContain("control");
     expect(basicProblem("1".repeat(1025))).toContain("longer than");
     expect(basicProblem("1.0")).toBeUndefined();
+  });
+});
+
+describe("InvalidVersionError", () => {
+  it("quotes the version JSON-escaped and cut at 80 characters", () => {
+    const e = new InvalidVersionError("deb", `1\n${"x".repeat(200)}`, "bad");
+    expect(e.message.startsWith('invalid deb version "1\\nxxx')).toBe(true);
+    expect(e.message.endsWith('…": bad')).toBe(true);
+    expect(e.message.length).toBeLessThan(120);
+    expect(e.scheme).toBe("deb");
   });
 });

@@ -95,6 +95,14 @@ describe("OSV range evaluation", () => {
     );
   });
 
+  it("accepts apk versions apk-tools orders but would not install (real secdb data)", () => {
+    const r = [eco({ introduced: "0" }, { fixed: "1.18.-r2" })];
+    expect(apk.isValid("1.18.-r2")).toBe(false);
+    expect(isAffected(apk, "1.17-r0", r)).toBe(true);
+    expect(isAffected(apk, "1.19-r0", r)).toBe(false);
+    expect(() => isAffected(apk, "", r)).toThrow(InvalidVersionError);
+  });
+
   it("re-uses the sorted events of a range across lookups", () => {
     const r = [eco({ fixed: "2.0.0" }, { introduced: "1.0.0" })];
     for (let i = 0; i < 3; i++) expect(isAffected(semver, "1.5.0", r)).toBe(true);

@@ -51,7 +51,7 @@ function prepare(scheme: VersionScheme, events: readonly RangeEvent[]): Prepared
       list.push({ kind: "last_affected", version: e.last_affected, zero: false });
     else if (e.limit !== undefined) limits.push(e.limit);
   }
-  for (const e of list) if (!e.zero) scheme.parse(e.version); // fail early on bad data
+  for (const e of list) if (!e.zero) comparable(scheme, e.version); // fail early on bad data
   list.sort((a, b) => {
     if (a.zero || b.zero) return a.zero === b.zero ? 0 : a.zero ? -1 : 1;
     const c = scheme.compare(a.version, b.version);
@@ -60,6 +60,15 @@ function prepare(scheme: VersionScheme, events: readonly RangeEvent[]): Prepared
   const result: PreparedRange = { events: list, limits };
   byScheme.set(scheme, result);
   return result;
+}
+
+/**
+ * Throws unless `version` can be ordered by the scheme. This is `compare`'s notion of valid, which is
+ * wider than `parse` for apk (apk-tools orders versions it would not install, and Alpine's secdb
+ * has some, e.g. `1.18.-r2`).
+ */
+function comparable(scheme: VersionScheme, version: string): void {
+  scheme.compare(version, version);
 }
 
 function beforeLimits(scheme: VersionScheme, version: string, limits: readonly string[]): boolean {
@@ -73,7 +82,7 @@ export function inRange(scheme: VersionScheme, version: string, range: AffectedR
   if (range.type === "GIT") return false;
   const s = range.type === "SEMVER" ? (scheme.name === "golang" ? scheme : semver2) : scheme;
   const { events, limits } = prepare(s, range.events);
-  s.parse(version);
+  comparable(s, version);
   if (!beforeLimits(s, version, limits)) return false;
   let vulnerable = false;
   for (const e of events) {
@@ -99,7 +108,7 @@ export function isAffected(
   for (const r of ranges) if (inRange(scheme, version, r)) return true;
   if (versions && versions.length > 0) {
     if (versions.includes(version)) return true;
-    scheme.parse(version);
+    comparable(scheme, version);
     for (const listed of versions) {
       if (scheme.isValid(listed) && scheme.compare(version, listed) === 0) return true;
     }
