@@ -23,6 +23,7 @@ import {
   distroNamespaces,
   languageKey,
   languageNamespace,
+  languageVersion,
   OS_TYPES,
   osKey,
   osVersion,
@@ -152,7 +153,7 @@ export function match(
       namespace = languageNamespace(pkg);
       if (!namespace) continue;
       key = languageKey(pkg, namespace);
-      version = pkg.version;
+      version = languageVersion(pkg);
       if (!nsReport.has(namespace)) nsReport.set(namespace, present.has(namespace));
     }
     if (!namespace || !present.has(namespace) || !version) continue;

@@ -106,3 +106,16 @@ export function osVersion(pkg: Package): string {
   if (pkg.type === "rpm" && pkg.epoch && !/^\d+:/.test(pkg.version)) return `${pkg.epoch}:${pkg.version}`;
   return pkg.version;
 }
+
+/**
+ * The version compared for a language package. Go's standard library and toolchain are versioned as Go
+ * releases ("go1.19", "1.19" = 1.19.0), while the Go vulnerability database writes them as semver
+ * ("1.19.0"): normalise, as osv-scanner does.
+ */
+export function languageVersion(pkg: Package): string {
+  if (pkg.type === "golang" && (pkg.name === "stdlib" || pkg.name === "toolchain")) {
+    const v = pkg.version.trim().replace(/^go/, "").replace(/^v/, "");
+    return /^\d+\.\d+$/.test(v) ? `${v}.0` : v;
+  }
+  return pkg.version;
+}
