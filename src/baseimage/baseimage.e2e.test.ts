@@ -203,6 +203,20 @@ describe("base images against a real registry", () => {
     expect(text).toMatch(/ 13 +│/);
   });
 
+  it("gives quickview's base, refreshed and updated rows with deltas", async () => {
+    const { quickviewBaseRows } = await import("./summary-rows.js");
+    const { renderQuickview } = await import("../report/quickview.js");
+    const app = await analyzeReference(`registry://${reg.host}/shop/app:1`, live);
+    const { rows, detection } = await quickviewBaseRows(app.sbom, live);
+    expect(detection?.method).toBe("layer-chain");
+    expect(rows.map((r) => r.label)).toEqual(["Base image", "Refreshed base image", "Updated base image"]);
+    expect(rows[2]!.name).toBe(`${reg.host}/library/debian:13`);
+    const text = renderQuickview([{ label: "Your image", name: "shop/app:1", counts: countFindings(app.findings) }, ...rows]);
+    const lines = text.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(6); // 4 rows + 2 delta rows
+    expect(lines[3]).toMatch(/^ +│ +-\d+/);
+  });
+
   it("compares the app with its base: the npm packages and their vulnerabilities were added", async () => {
     const app = await analyzeReference(`registry://${reg.host}/shop/app:1`, live);
     const base = await analyzeReference(`registry://${reg.host}/library/debian@${d.oldBase}`, live);
