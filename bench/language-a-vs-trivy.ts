@@ -114,7 +114,8 @@ for (const c of languageCatalogersA) {
   const r = await runCataloger(c, filesFromDir(root, "/"));
   for (const w of r.warnings) console.log(`vigil warning: ${w}`);
   for (const p of r.packages) {
-    const k = key(p.type, `${p.namespace ? `${p.namespace}/` : ""}${p.name}`, p.version);
+    const scope = p.type === "npm" && p.namespace ? `@${p.namespace}` : p.namespace;
+    const k = key(p.type, `${scope ? `${scope}/` : ""}${p.name}`, p.version);
     mine.set(k, [...(mine.get(k) ?? []), p.locations[0]?.path ?? ""]);
   }
 }

@@ -39,7 +39,7 @@ function toPackage(rec: NugetRecord, file: FileRef): Package {
 
 export const nugetCataloger: Cataloger = {
   name: NAME,
-  version: "1",
+  version: "2",
   kind: "language",
   attribution: "file",
   wants(path: string): boolean {

@@ -55,7 +55,7 @@ async function readText(file: FileRef): Promise<string> {
 
 export const npmCataloger: Cataloger = {
   name: NAME,
-  version: "1",
+  version: "2",
   kind: "language",
   attribution: "file",
   wants(path: string): boolean {

@@ -87,7 +87,9 @@ export function toPackage(rec: NpmRecord, file: FileRef, where: string, foundBy:
     foundBy,
   };
   if (file.layerIndex >= 0) pkg.layerIndex = file.layerIndex;
-  if (namespace) pkg.namespace = namespace;
+  // Package.namespace is the scope without "@" (the shared model's convention, as SBOM import does);
+  // the purl keeps the purl spec's "@scope" namespace.
+  if (namespace) pkg.namespace = namespace.slice(1);
   if (rec.licenses) pkg.licenses = rec.licenses;
   if (Object.keys(metadata).length > 0) pkg.metadata = metadata;
   return pkg;

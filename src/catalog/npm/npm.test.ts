@@ -26,7 +26,7 @@ function goldenSet(name: string): string[] {
 }
 
 const ids = (pkgs: { name: string; namespace?: string; version: string }[]): string[] =>
-  pkgs.map((p) => `${p.namespace ? `${p.namespace}/` : ""}${p.name}@${p.version}`).sort();
+  pkgs.map((p) => `${p.namespace ? `@${p.namespace}/` : ""}${p.name}@${p.version}`).sort();
 
 describe("npm wants", () => {
   it("accepts only manifests directly inside node_modules and lockfiles outside it", () => {
@@ -236,7 +236,7 @@ describe("npm cataloger on corpus trees", () => {
       "ms@2.1.1",
     ]);
     const babel = res.packages.find((p) => p.name === "parser");
-    expect(babel?.namespace).toBe("@babel");
+    expect(babel?.namespace).toBe("babel");
     expect(babel?.purl).toBe("pkg:npm/%40babel/parser@7.23.6");
     expect(babel?.id).toBe("npm:@babel/parser@7.23.6:/app/node_modules/@babel/parser");
     expect(babel?.locations).toEqual([
@@ -370,7 +370,7 @@ describe("npm cataloger on a real npm install", () => {
     // The lockfile alone, were node_modules missing, names the same packages.
     const lock = parsePackageLock(readFileSync(join(dir, "package-lock.json"), "utf8"));
     expect(lock.records.map((r) => `${r.name}@${r.version}`).sort()).toEqual(
-      res.packages.map((p) => `${p.namespace ? `${p.namespace}/` : ""}${p.name}@${p.version}`).sort(),
+      res.packages.map((p) => `${p.namespace ? `@${p.namespace}/` : ""}${p.name}@${p.version}`).sort(),
     );
     expect(res.warnings).toEqual([]);
   }, 120_000);

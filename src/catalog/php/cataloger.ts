@@ -48,7 +48,7 @@ function toPackage(rec: ComposerRecord, file: FileRef): Package {
 
 export const composerCataloger: Cataloger = {
   name: NAME,
-  version: "1",
+  version: "2",
   kind: "language",
   attribution: "file",
   wants(path: string): boolean {

@@ -53,7 +53,7 @@ function gemPackage(
 
 export const rubyCataloger: Cataloger = {
   name: NAME,
-  version: "1",
+  version: "2",
   kind: "language",
   attribution: "file",
   wants(path: string): boolean {
