@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VigilError } from "../core/errors.js";
+import { TarParser } from "./tar-parser.js";
 import { type SeekTarEntry, seekTarEntries, seekTarEntriesSync } from "./tar-seek.js";
 import { tarOf } from "./test-helpers/build-image.js";
 
@@ -63,6 +64,26 @@ async function viaTarStream(buf: Buffer) {
   return out;
 }
 
+/** Entries as TarParser sees them, fed in odd-sized chunks so headers straddle chunk boundaries. */
+async function viaParser(buf: Buffer, chunk: number) {
+  const out: { name: string; type: string; size: number; linkname?: string; data?: Buffer }[] = [];
+  const parser = new TarParser("test", (e) => {
+    const rec: (typeof out)[number] = { name: e.name, type: e.type, size: e.size, linkname: e.linkname };
+    out.push(rec);
+    if (e.type !== "file") return undefined;
+    const parts: Buffer[] = [];
+    return { data: (c) => parts.push(Buffer.from(c)), end: () => void (rec.data = Buffer.concat(parts)) };
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on("finish", resolve);
+    parser.on("error", reject);
+  });
+  for (let o = 0; o < buf.length; o += chunk) parser.write(buf.subarray(o, o + chunk));
+  parser.end();
+  await done;
+  return out;
+}
+
 function viaSeek(file: string) {
   const out: SeekTarEntry[] = [];
   for (const e of seekTarEntries(file, 0, statSync(file).size, file)) out.push(e);
@@ -84,6 +105,16 @@ describe("seekTarEntries", () => {
       const expected = await viaTarStream(buf);
       const got = viaSeek(file);
       expect(got.map(({ name, type, size, linkname }) => ({ name, type, size, linkname }))).toEqual(expected);
+      for (const chunk of [1, 511, 4096, 65537]) {
+        const parsed = await viaParser(buf, chunk);
+        expect(parsed.map(({ name, type, size, linkname }) => ({ name, type, size, linkname }))).toEqual(
+          expected,
+        );
+        for (const p of parsed.filter((e) => e.type === "file")) {
+          const seek = got.find((e) => e.name === p.name)!;
+          expect(p.data!.equals(buf.subarray(seek.dataOffset, seek.dataOffset + seek.size))).toBe(true);
+        }
+      }
       if (format !== "ustar") {
         expect(got.some((e) => e.name.length > 200)).toBe(true);
         expect(got.find((e) => e.name.endsWith("link-to-long-dir"))?.linkname).toBe(`../../../${LONG_DIR}`);
@@ -113,6 +144,25 @@ describe("seekTarEntries", () => {
     const file = join(tmp, "b256.tar");
     writeFileSync(file, tar);
     expect(viaSeek(file).map((e) => [e.name, e.size])).toEqual([["big", 10]]);
+  });
+
+  it("streams: reports truncation and bad checksums, ignores bytes after the end marker", async () => {
+    const tar = await tarOf([
+      { name: "a", content: "hello" },
+      { name: "b", content: readFileSync("/etc/os-release") },
+    ]);
+    await expect(viaParser(tar.subarray(0, 700), 100)).rejects.toThrow(
+      /test: truncated tar \(entry at offset 0\)/,
+    );
+    await expect(viaParser(tar.subarray(0, 1030), 100)).rejects.toThrow(
+      /truncated tar \(partial header at offset 1024\)/,
+    );
+    const bad = Buffer.from(tar);
+    bad[520 + 512] = 0x41;
+    bad[1024 + 3] ^= 0x01;
+    await expect(viaParser(bad, 4096)).rejects.toThrow(/invalid tar header checksum at offset 1024/);
+    const extra = Buffer.concat([tar, Buffer.from("trailing garbage after the end-of-archive marker")]);
+    expect((await viaParser(extra, 333)).map((e) => e.name)).toEqual(["a", "b"]);
   });
 
   it("reads a range inside a larger file and reports corruption", async () => {

@@ -119,6 +119,94 @@ function typeOf(flag: number): TarEntryType | "pax" | "paxg" | "longname" | "lon
   }
 }
 
+export type HeaderType = TarEntryType | "pax" | "paxg" | "longname" | "longlink";
+
+export interface RawHeader {
+  t: HeaderType;
+  size: number;
+  /** Name from the header (ustar prefix applied), before pax / GNU long names. */
+  name: string;
+  linkname?: string;
+  mode: number;
+}
+
+/**
+ * Decode the 512-byte header at `off` of `h`. Returns null for a zero block (end of archive).
+ * `at` (offset in the tar) and `describe` name the problem in errors.
+ */
+export function decodeHeader(h: Buffer, off: number, at: number, describe: string): RawHeader | null {
+  if (isZeroBlock(h, off)) return null;
+  if (!checksumOk(h, off)) {
+    throw new VigilError("CORRUPT", `${describe}: invalid tar header checksum at offset ${at}`);
+  }
+  const t = typeOf(h[off + 156]!);
+  const size = num(h, off + 124, off + 136);
+  if (!Number.isFinite(size) || size < 0) {
+    throw new VigilError("CORRUPT", `${describe}: invalid tar size field at offset ${at}`);
+  }
+  if (t === "pax" || t === "paxg" || t === "longname" || t === "longlink") {
+    if (size > 1024 * 1024) throw new VigilError("CORRUPT", `${describe}: oversized tar extended header at offset ${at}`);
+    return { t, size, name: "", mode: 0 };
+  }
+  let name = cstr(h, off, off + 100);
+  // POSIX ustar ("ustar\0" "00") has a name prefix field; GNU ("ustar  ") uses those bytes otherwise.
+  if (h[off + 257] === 0x75 && h[off + 262] === 0 && h[off + 263] === 0x30 && h[off + 264] === 0x30) {
+    const prefix = cstr(h, off + 345, off + 500);
+    if (prefix) name = `${prefix}/${name}`;
+  }
+  const mode = num(h, off + 100, off + 108);
+  return {
+    t,
+    size,
+    name,
+    linkname: t === "hardlink" || t === "symlink" ? cstr(h, off + 157, off + 257) : undefined,
+    mode: Number.isFinite(mode) ? mode & 0o7777 : 0,
+  };
+}
+
+/** pax and GNU long-name records that apply to the next real entry. */
+export class ExtendedHeaders {
+  private pax: Record<string, string> | undefined;
+  private longName: string | undefined;
+  private longLink: string | undefined;
+
+  /** Take in the data of a pax / GNU long-name header. */
+  absorb(t: HeaderType, data: Buffer): void {
+    if (t === "pax") this.pax = Object.assign(this.pax ?? {}, parsePax(data));
+    else if (t === "longname") this.longName = cstr(data, 0, data.length);
+    else if (t === "longlink") this.longLink = cstr(data, 0, data.length);
+  }
+
+  /** The size of the next entry's data, once pax may have overridden it. */
+  size(raw: RawHeader): number {
+    if (this.pax?.size !== undefined) {
+      const s = Number(this.pax.size);
+      if (Number.isSafeInteger(s) && s >= 0) return s;
+    }
+    return raw.size;
+  }
+
+  /** The final name and link name of a real entry; clears the pending records. */
+  resolve(raw: RawHeader): { name: string; linkname?: string } {
+    let name = raw.name;
+    let linkname = raw.linkname;
+    if (this.longName !== undefined) name = this.longName;
+    if (this.pax?.path !== undefined) name = this.pax.path;
+    if (linkname !== undefined) {
+      if (this.longLink !== undefined) linkname = this.longLink;
+      if (this.pax?.linkpath !== undefined) linkname = this.pax.linkpath;
+    }
+    this.pax = undefined;
+    this.longName = undefined;
+    this.longLink = undefined;
+    return { name, linkname };
+  }
+}
+
+export function isExtended(t: HeaderType): t is "pax" | "paxg" | "longname" | "longlink" {
+  return t === "pax" || t === "paxg" || t === "longname" || t === "longlink";
+}
+
 /**
  * Iterate the entries of an uncompressed tar stored at [offset, offset+length) of the open file `fd`.
  * Synchronous reads: a header walk is a tight loop of small preads, and async reads would cost more
@@ -141,8 +229,7 @@ export function* seekTarEntriesSync(
     new VigilError("CORRUPT", `${describe}: truncated tar (entry at offset ${pos - offset})`);
   // Read `n` bytes at absolute position `pos`; returns a view valid until the next call.
   const readAt = (pos: number, n: number): Buffer => {
-    if (pos >= winStart && pos + n <= winStart + winLen)
-      return win.subarray(pos - winStart, pos - winStart + n);
+    if (pos >= winStart && pos + n <= winStart + winLen) return win.subarray(pos - winStart, pos - winStart + n);
     if (n > win.length) win = Buffer.allocUnsafe(n);
     const want = Math.min(Math.max(WINDOW, n), win.length, end - pos);
     if (want < n) throw truncated(pos);
@@ -159,69 +246,31 @@ export function* seekTarEntriesSync(
   };
   if (data) data.reader = { read: (o, n) => Buffer.from(readAt(o, n)) };
   let pos = offset;
-  let pax: Record<string, string> = {};
-  let longName: string | undefined;
-  let longLink: string | undefined;
+  const ext = new ExtendedHeaders();
   while (pos + BLOCK <= end) {
-    const h = readAt(pos, BLOCK);
-    if (isZeroBlock(h, 0)) return;
-    if (!checksumOk(h, 0)) {
-      throw new VigilError("CORRUPT", `${describe}: invalid tar header checksum at offset ${pos - offset}`);
-    }
-    const flag = h[156]!;
-    const t = typeOf(flag);
-    let size = num(h, 124, 136);
-    if (!Number.isFinite(size) || size < 0) {
-      throw new VigilError("CORRUPT", `${describe}: invalid tar size field at offset ${pos - offset}`);
-    }
-    if (pax.size !== undefined && t !== "pax" && t !== "paxg") {
-      const s = Number(pax.size);
-      if (Number.isSafeInteger(s) && s >= 0) size = s;
-    }
+    const raw = decodeHeader(readAt(pos, BLOCK), 0, pos - offset, describe);
+    if (raw === null) return;
+    const size = isExtended(raw.t) ? raw.size : ext.size(raw);
     const dataOffset = pos + BLOCK;
-    const next = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
+    // A directory's size field is ignored (no data follows), as tar-stream and GNU tar do.
+    const next = dataOffset + (raw.t === "dir" ? 0 : Math.ceil(size / BLOCK) * BLOCK);
     if (next > end) {
-      throw new VigilError(
-        "CORRUPT",
-        `${describe}: truncated tar (entry at offset ${pos - offset} runs past the end)`,
-      );
+      throw new VigilError("CORRUPT", `${describe}: truncated tar (entry at offset ${pos - offset} runs past the end)`);
     }
-    if (t === "pax" || t === "paxg" || t === "longname" || t === "longlink") {
-      if (size > 1024 * 1024) throw new VigilError("CORRUPT", `${describe}: oversized tar extended header`);
-      const ext = Buffer.from(readAt(dataOffset, size));
-      if (t === "pax") Object.assign(pax, parsePax(ext));
-      else if (t === "longname") longName = cstr(ext, 0, ext.length);
-      else if (t === "longlink") longLink = cstr(ext, 0, ext.length);
-      pos = next;
+    pos = next;
+    if (isExtended(raw.t)) {
+      ext.absorb(raw.t, Buffer.from(readAt(dataOffset, size)));
       continue;
     }
-    let name = cstr(h, 0, 100);
-    // POSIX ustar ("ustar\0") has a name prefix field; GNU ("ustar  ") uses those bytes for other things.
-    if (h[257] === 0x75 && h[262] === 0 && h[263] === 0x30 && h[264] === 0x30) {
-      const prefix = cstr(h, 345, 500);
-      if (prefix) name = `${prefix}/${name}`;
-    }
-    if (longName !== undefined) name = longName;
-    if (pax.path !== undefined) name = pax.path;
-    let linkname: string | undefined;
-    if (t === "hardlink" || t === "symlink") {
-      linkname = cstr(h, 157, 257);
-      if (longLink !== undefined) linkname = longLink;
-      if (pax.linkpath !== undefined) linkname = pax.linkpath;
-    }
-    const mode = num(h, 100, 108);
+    const { name, linkname } = ext.resolve(raw);
     yield {
       name,
-      type: t,
-      size: t === "file" || t === "other" ? size : 0,
-      mode: Number.isFinite(mode) ? mode & 0o7777 : 0,
+      type: raw.t,
+      size: raw.t === "file" || raw.t === "other" ? size : 0,
+      mode: raw.mode,
       linkname,
       dataOffset,
     };
-    pax = {};
-    longName = undefined;
-    longLink = undefined;
-    pos = next;
   }
   if (pos < end && end - pos < BLOCK) {
     throw new VigilError("CORRUPT", `${describe}: truncated tar (partial header at offset ${pos - offset})`);

@@ -1,18 +1,17 @@
 /**
  * Reading one layer into a LayerSummary: streamed (gzip / zstd / plain, digests verified on the fly,
- * tar-stream), or — for an uncompressed tar in a local file — by seeking from header to header.
+ * tar parsed by TarParser), or — for an uncompressed tar in a local file — by seeking from header to header.
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, createWriteStream, openSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type Header as Headers, extract as tarExtract } from "tar-stream";
 import { isVigilError, VigilError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { type Compression, createDecompressor, sniffCompression } from "../decompress.js";
+import { type EntrySink, TarParser } from "../tar-parser.js";
 import { type SeekTarData, seekTarEntriesSync, type TarEntryType } from "../tar-seek.js";
 import type { ImageLimits, LayerDescriptor, LayerFileRange, OpenedImage } from "../types.js";
 import type { Content } from "./content.js";
@@ -35,7 +34,8 @@ export interface ReadContext {
   signal: AbortSignal;
   /** Shared across layers: total uncompressed bytes and entries so far. */
   totals: { bytes: number; entries: number };
-  spillDir(): Promise<string>;
+  /** Temp directory for captured files above SPILL_THRESHOLD (created on first use). */
+  spillDir(): string;
 }
 
 export function describeLayer(layer: LayerDescriptor): string {
@@ -161,22 +161,6 @@ class SummaryBuilder {
   }
 }
 
-function tarStreamType(h: Headers): TarEntryType {
-  switch (h.type) {
-    case "file":
-    case "contiguous-file":
-      return "file";
-    case "directory":
-      return "dir";
-    case "symlink":
-      return "symlink";
-    case "link":
-      return "hardlink";
-    default:
-      return "other";
-  }
-}
-
 function wrapError(e: unknown, where: string, compression: Compression): VigilError {
   if (isVigilError(e)) return e;
   const msg = (e as Error)?.message ?? String(e);
@@ -204,6 +188,44 @@ interface StreamPassOptions {
   only?: Set<string>;
   builder?: SummaryBuilder;
 }
+
+/** A sink collecting an entry's data: in memory up to SPILL_THRESHOLD, else in a temp file. */
+function captureSink(
+  path: string,
+  size: number,
+  ctx: ReadContext,
+  layer: LayerDescriptor,
+  contents: Map<string, Content>,
+): EntrySink {
+  if (size <= SPILL_THRESHOLD) {
+    // Copy into a buffer of the final size: the chunks are views of large decompressor buffers.
+    const buf = Buffer.allocUnsafe(size);
+    let fill = 0;
+    return {
+      data(c) {
+        fill += c.copy(buf, fill);
+      },
+      end() {
+        contents.set(path, { kind: "buf", data: fill === size ? buf : buf.subarray(0, fill) });
+      },
+    };
+  }
+  const file = join(ctx.spillDir(), `${layer.index}-${spillSeq++}`);
+  const fd = openSync(file, "w");
+  let written = 0;
+  return {
+    data(c) {
+      let o = 0;
+      while (o < c.length) o += writeSync(fd, c, o, c.length - o);
+      written += c.length;
+    },
+    end() {
+      closeSync(fd);
+      contents.set(path, { kind: "file", path: file, offset: 0, length: written });
+    },
+  };
+}
+let spillSeq = 0;
 
 async function streamPass(
   image: OpenedImage,
@@ -237,101 +259,48 @@ async function streamPass(
         yield r.value;
       }
     }
-    const tap = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        rawBytes += chunk.length;
-        if (opts.verify) {
-          if (compression !== "none") diffHash.update(chunk);
-          ctx.totals.bytes += chunk.length;
-          if (ctx.totals.bytes > limits.maxImageSize) {
-            cb(
-              new VigilError(
-                "LIMIT",
-                `${where}: the image's uncompressed size exceeds --max-image-size (${limits.maxImageSize} bytes)`,
-              ),
-            );
-            return;
-          }
-          if (
-            compression !== "none" &&
-            rawBytes > RATIO_MIN_BYTES &&
-            rawBytes > storedBytes * limits.maxCompressionRatio
-          ) {
-            cb(
-              new VigilError(
-                "LIMIT",
-                `${where}: decompression ratio above ${limits.maxCompressionRatio} (--max-ratio): possible decompression bomb`,
-              ),
-            );
-            return;
-          }
-        }
-        cb(null, chunk);
-      },
-    });
+    // Uncompressed bytes: hashed for the diffID, counted for the size and ratio limits.
+    const onChunk = (chunk: Buffer): void => {
+      rawBytes += chunk.length;
+      if (!opts.verify) return;
+      if (compression !== "none") diffHash.update(chunk);
+      ctx.totals.bytes += chunk.length;
+      if (ctx.totals.bytes > limits.maxImageSize) {
+        throw new VigilError(
+          "LIMIT",
+          `${where}: the image's uncompressed size exceeds --max-image-size (${limits.maxImageSize} bytes)`,
+        );
+      }
+      if (
+        compression !== "none" &&
+        rawBytes > RATIO_MIN_BYTES &&
+        rawBytes > storedBytes * limits.maxCompressionRatio
+      ) {
+        throw new VigilError(
+          "LIMIT",
+          `${where}: decompression ratio above ${limits.maxCompressionRatio} (--max-ratio): possible decompression bomb`,
+        );
+      }
+    };
     const builder = opts.builder;
-    const extract = tarExtract();
-    const spill = ctx.spillDir;
-    let spillSeq = 0;
-    extract.on("entry", (header, entry, next) => {
-      // When the walk fails, tar-stream destroys the current entry with the same error.
-      entry.on("error", () => {});
-      let capturePath: string | undefined;
-      try {
-        const type = tarStreamType(header);
-        if (builder) {
-          capturePath = builder.add(
-            header.name,
-            type,
-            header.size ?? 0,
-            header.mode ?? 0,
-            header.linkname ?? undefined,
-          );
-        } else if (type === "file") {
-          const p = normalizeEntryName(header.name, where);
+    const parser = new TarParser(
+      where,
+      (e) => {
+        let capturePath: string | undefined;
+        if (builder) capturePath = builder.add(e.name, e.type, e.size, e.mode, e.linkname);
+        else if (e.type === "file") {
+          const p = normalizeEntryName(e.name, where);
           if (opts.only?.has(p)) capturePath = p;
         }
-      } catch (e) {
-        entry.resume();
-        next(e as Error);
-        return;
-      }
-      if (!capturePath) {
-        entry.on("end", () => next());
-        entry.on("error", (e) => next(e));
-        entry.resume();
-        return;
-      }
-      const size = header.size ?? 0;
-      const path = capturePath;
-      if (size <= SPILL_THRESHOLD) {
-        const chunks: Buffer[] = [];
-        entry.on("data", (c: unknown) => chunks.push(c as Buffer));
-        entry.on("error", (e) => next(e));
-        entry.on("end", () => {
-          contents.set(path, { kind: "buf", data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
-          next();
-        });
-        return;
-      }
-      spill()
-        .then((dir) => {
-          const file = join(dir, `${layer.index}-${process.hrtime.bigint()}-${spillSeq++}`);
-          const ws = createWriteStream(file);
-          return pipeline(entry, ws).then(() => {
-            contents.set(path, { kind: "file", path: file, offset: 0, length: size });
-          });
-        })
-        .then(
-          () => next(),
-          (e) => next(e as Error),
-        );
-    });
-    const stages: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [];
-    if (compression !== "none") stages.push(createDecompressor(compression));
-    stages.push(tap, extract as unknown as Writable);
-    // tar-stream stops at the end-of-archive marker; the sink keeps draining so every byte is hashed.
-    await pipeline(source, ...(stages as [Transform, Writable]), { signal: ctx.signal });
+        return capturePath ? captureSink(capturePath, e.size, ctx, layer, contents) : undefined;
+      },
+      onChunk,
+    );
+    if (compression !== "none") {
+      await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
+    } else {
+      await pipeline(source, parser, { signal: ctx.signal });
+    }
   } catch (e) {
     blob.destroy();
     throw wrapError(e, where, compression);

@@ -2,7 +2,8 @@
  * The layer walk: read every layer once (up to `concurrency` at a time; cached layers not at all),
  * apply them in order, and keep the wanted files of every layer state.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileRef } from "../../catalog/types.js";
@@ -25,13 +26,13 @@ import type { LayerSummary } from "./summary.js";
 
 export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<WalkResult> {
   const started = performance.now();
-  let spillDir: Promise<string> | undefined;
-  const getSpill = () => (spillDir ??= mkdtemp(join(tmpdir(), "vigil-walk-")));
+  let spillDir: string | undefined;
+  const getSpill = () => (spillDir ??= mkdtempSync(join(tmpdir(), "vigil-walk-")));
   const dispose = async () => {
     if (spillDir) {
-      const d = await spillDir.catch(() => undefined);
+      const d = spillDir;
       spillDir = undefined;
-      if (d) await rm(d, { recursive: true, force: true });
+      await rm(d, { recursive: true, force: true });
     }
   };
   if (image.rootDir !== undefined && image.layers.length === 0) {
