@@ -47,9 +47,16 @@ export function register(program: Command): void {
     const counts = countFindings(analysis.findings);
     const name = analysis.sbom.image.name ?? image.replace(/^[a-z-]+:\/\//, "");
     const tag = analysis.sbom.image.tags?.[0];
-    const rows: Parameters<typeof renderQuickview>[0] = [
-      { label: "Your image", name: tag && !name.includes(":") ? `${name}:${tag}` : name, counts },
-    ];
+    let display = name;
+    if (tag && /[/:@]/.test(tag)) {
+      const { familiarName, parseImageRef } = await import("../../reference/image-ref.js");
+      try {
+        display = familiarName(parseImageRef(tag));
+      } catch {
+        display = tag;
+      }
+    } else if (tag && !name.includes(":")) display = `${name}:${tag}`;
+    const rows: Parameters<typeof renderQuickview>[0] = [{ label: "Your image", name: display, counts }];
     let detection: { method: string } | undefined;
     if (flags.base !== false) {
       const { BaseImageIndex } = await import("../../baseimage/store.js");
