@@ -37,6 +37,10 @@ describe("schemeFor", () => {
     ["Packagist", "composer"],
     ["cargo", "cargo"],
     ["crates.io", "cargo"],
+    ["Root:Alpine:3.18", "apk"],
+    ["Root:PyPI", "pep440"],
+    ["Pub", "pub"],
+    ["CRAN", "generic"],
     ["Hex", "generic"],
     ["something-else", "generic"],
   ])("%s → %s", (key, name) => {

@@ -111,7 +111,9 @@ map("generic", ["cran", "hackage", "generic"]);
 
 /** Normalise a key: lower-case, and drop an OSV `:release` suffix ("Debian:12" → "debian"). */
 export function schemeKey(key: string): string {
-  const k = key.trim().toLowerCase();
+  let k = key.trim().toLowerCase();
+  // OSV "Root:<base>:<release>" (e.g. Root:Alpine:3.18, Root:PyPI) versions follow the base ecosystem
+  if (k.startsWith("root:")) k = k.slice(5);
   const colon = k.indexOf(":");
   return colon >= 0 ? k.slice(0, colon).trim() : k;
 }
