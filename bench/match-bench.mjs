@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * Matching benchmark (prints figures; run after `npm run build`):
+ *
+ *   node bench/match-bench.mjs [SNAPSHOT]
+ *
+ * 1. In process: match() of an SBOM of 2,000 packages against the full corpus snapshot (every feed in
+ *    ../shared/corpus/advisories, built with buildSnapshot into the OS temp dir when SNAPSHOT is not
+ *    given). The SBOM is real package data: the 357 dpkg packages of claircore's texlive image status file
+ *    (matched as Debian 11) plus PyPI and Go packages named by the corpus feeds at versions from their own
+ *    ranges (so that part of them are vulnerable) — 2,000 in all.
+ * 2. Whole process: `vigil cves` on the bundled example image with its SBOM cached, wall time (median of 7).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+const corpus = join(repo, "..", "shared", "corpus");
+const dist = (p) => join(repo, "dist", p);
+const work = join(tmpdir(), "vigil-match-bench");
+mkdirSync(work, { recursive: true });
+
+const { buildSnapshot } = await import(dist("advisory/store/build.js"));
+const { openSnapshot } = await import(dist("advisory/store/open.js"));
+const { match } = await import(dist("match/matcher.js"));
+const { dpkgCataloger } = await import(dist("catalog/dpkg/index.js"));
+const { silentLogger } = await import(dist("core/logger.js"));
+
+let snapshot = process.argv[2];
+if (!snapshot) {
+  snapshot = join(work, "corpus.sqlite");
+  if (!existsSync(snapshot)) {
+    const t = performance.now();
+    await buildSnapshot({ sources: [join(corpus, "advisories")], out: snapshot });
+    console.log(`built corpus snapshot in ${((performance.now() - t) / 1000).toFixed(1)} s → ${snapshot}`);
+  }
+}
+
+// --- the SBOM
+const statusPath = join(corpus, "pkgdb/dpkg/claircore/texlive.status");
+const data = readFileSync(statusPath);
+const distro = { id: "debian", versionId: "11", codename: "bullseye" };
+const { packages: debs } = await dpkgCataloger.catalog({
+  files: [
+    {
+      path: "/var/lib/dpkg/status",
+      size: data.length,
+      layerIndex: 0,
+      read: async () => data,
+      readRange: async (s, e) => data.subarray(s, e),
+    },
+  ],
+  distro,
+  exists: () => false,
+  logger: silentLogger(),
+});
+const lang = [];
+const seen = new Set();
+function fromOsv(file, type) {
+  for (const line of gunzipSync(readFileSync(file)).toString("utf8").split("\n")) {
+    if (!line) continue;
+    const rec = JSON.parse(line);
+    for (const a of rec.affected ?? []) {
+      const name = a.package?.name;
+      const ev = a.ranges?.find((r) => r.type !== "GIT")?.events ?? [];
+      const version =
+        ev.find((e) => e.introduced && e.introduced !== "0")?.introduced ?? ev.find((e) => e.fixed)?.fixed;
+      if (!name || !version || seen.has(`${type}:${name}`)) continue;
+      seen.add(`${type}:${name}`);
+      lang.push({
+        id: `${type}:${name}@${version}`,
+        type,
+        name,
+        version,
+        purl: `pkg:${type}/${name}@${version}`,
+        locations: [{ path: "/app" }],
+        foundBy: "bench",
+      });
+    }
+  }
+}
+fromOsv(join(corpus, "advisories/osv/pypa-advisory-database.osv.jsonl.gz"), "pypi");
+fromOsv(join(corpus, "advisories/osv/go-vulndb.osv.jsonl.gz"), "golang");
+const packages = [...debs, ...lang].slice(0, 2000);
+const sbom = {
+  schemaVersion: "1.0",
+  generator: { name: "vigil", version: "bench", indexerVersion: "bench" },
+  createdAt: new Date().toISOString(),
+  image: { reference: "bench", layers: [] },
+  distro,
+  packages,
+};
+
+// --- in process
+const store = openSnapshot(snapshot);
+const times = [];
+let result;
+for (let i = 0; i < 11; i++) {
+  const t = performance.now();
+  result = match(sbom, store);
+  times.push(performance.now() - t);
+}
+const first = times[0];
+const sorted = times.slice(1).sort((a, b) => a - b);
+console.log(
+  `match(): ${packages.length} packages (${debs.length} deb, ${packages.length - debs.length} pypi/golang), ` +
+    `${result.findings.length} findings in ${new Set(result.findings.map((f) => f.package.id)).size} packages`,
+);
+console.log(
+  `  first run ${first.toFixed(1)} ms (cold store caches), median of next 10 ${sorted[5].toFixed(1)} ms, min ${sorted[0].toFixed(1)} ms`,
+);
+store.close();
+
+// --- whole process on a cached SBOM
+const main = dist("cli/main.js");
+const exampleDb = join(work, "example.sqlite");
+if (!existsSync(exampleDb))
+  await buildSnapshot({ sources: [join(repo, "advisories/example")], out: exampleDb });
+const env = { ...process.env, VIGIL_CACHE_DIR: join(work, "cache") };
+const args = [
+  main,
+  "cves",
+  "--db",
+  exampleDb,
+  "--format",
+  "json",
+  "-q",
+  `oci-dir://${join(repo, "examples/debian-app")}`,
+];
+execFileSync(process.execPath, args, { env }); // warms the SBOM cache
+const walls = [];
+for (let i = 0; i < 7; i++) {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, { env });
+  walls.push(performance.now() - t);
+  if (r.status !== 0) throw new Error(r.stderr.toString());
+}
+walls.sort((a, b) => a - b);
+const versionWalls = [];
+for (let i = 0; i < 7; i++) {
+  const t = performance.now();
+  spawnSync(process.execPath, [main, "--version"]);
+  versionWalls.push(performance.now() - t);
+}
+versionWalls.sort((a, b) => a - b);
+console.log(
+  `vigil cves (cached SBOM, example image, json): median ${walls[3].toFixed(0)} ms wall, min ${walls[0].toFixed(0)} ms; ` +
+    `\`vigil --version\` median ${versionWalls[3].toFixed(0)} ms`,
+);
