@@ -92,7 +92,10 @@ export function register(program: Command): void {
   const cmd = program
     .command("cves")
     .description("Display CVEs identified in an image")
-    .argument("<image>", "oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path to one of them")
+    .argument(
+      "<image>",
+      "an image (NAME[:TAG], image://, local://, registry://), oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path",
+    )
     .option("--format <format>", `output format: ${CVES_FORMAT_NAMES.join(", ")}`, "packages")
     .option("-o, --output <file>", "write the report to a file")
     .option("--details", "print vulnerability descriptions in the packages output")

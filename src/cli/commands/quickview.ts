@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .description("Quick overview of an image's vulnerabilities")
     .argument(
       "<image>",
-      "oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path to one of them",
+      "an image (NAME[:TAG], image://, local://, registry://), oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path",
     );
   cmd.option("--no-base", "skip base-image detection and the base, refreshed and updated base rows");
   addImageOptions(addVulnOptions(cmd)).action(async (image: string, flags: QuickviewFlags) => {

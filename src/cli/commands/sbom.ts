@@ -20,7 +20,10 @@ export function register(program: Command): void {
   const cmd = program
     .command("sbom")
     .description("Generate or display the SBOM of an image")
-    .argument("<image>", "oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path to one of them")
+    .argument(
+      "<image>",
+      "an image (NAME[:TAG], image://, local://, registry://), oci-dir://DIR, archive://FILE.tar, fs://DIR, sbom://FILE, or a path",
+    )
     .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "json")
     .option("-o, --output <file>", "write the SBOM to a file (atomically) instead of standard output")
     .option("--only-package-type <types>", "comma-separated package types to list (with --format list)")
