@@ -24,11 +24,10 @@ export function isBinaryCandidate(path: string, size: number): boolean {
   const slash = path.lastIndexOf("/");
   const base = path.slice(slash + 1);
   if (base.endsWith(".exe")) return true;
+  // Anchored directory tests first: they fail fast for most paths.
+  const inBin = slash === 0 || BIN_DIR_RE.test(path); // "/manager", "/server" in distroless/scratch images
+  if (!inBin && !APP_DIR_RE.test(path)) return false;
   if (NOT_EXE_EXT_RE.test(base)) return false;
-  // Programs copied to the root ("/manager", "/server" in distroless/scratch images).
-  if (slash === 0) return true;
-  if (BIN_DIR_RE.test(path)) return true;
-  if (APP_DIR_RE.test(path))
-    return !SKIP_RE.test(path) && (!base.includes(".") || /\.(?:bin|run|out)$/.test(base));
-  return false;
+  if (inBin) return true;
+  return !SKIP_RE.test(path) && (!base.includes(".") || /\.(?:bin|run|out)$/.test(base));
 }
