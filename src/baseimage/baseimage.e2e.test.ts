@@ -211,7 +211,10 @@ describe("base images against a real registry", () => {
     expect(detection?.method).toBe("layer-chain");
     expect(rows.map((r) => r.label)).toEqual(["Base image", "Refreshed base image", "Updated base image"]);
     expect(rows[2]!.name).toBe(`${reg.host}/library/debian:13`);
-    const text = renderQuickview([{ label: "Your image", name: "shop/app:1", counts: countFindings(app.findings) }, ...rows]);
+    const text = renderQuickview([
+      { label: "Your image", name: "shop/app:1", counts: countFindings(app.findings) },
+      ...rows,
+    ]);
     const lines = text.split("\n").filter(Boolean);
     expect(lines).toHaveLength(6); // 4 rows + 2 delta rows
     expect(lines[3]).toMatch(/^ +│ +-\d+/);
