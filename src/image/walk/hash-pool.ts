@@ -64,7 +64,8 @@ function getPool(): PoolWorker[] {
       const w = waiting.get(m.id);
       if (!w) return;
       waiting.delete(m.id);
-      w.w.busy--;
+      // An idle worker must not keep the process alive; a busy one must (its result is awaited).
+      if (--w.w.busy === 0) w.w.worker.unref();
       if (m.digest) w.resolve(m.digest);
       else w.reject(new Error(m.error ?? "hash failed"));
       scheduleIdle();
@@ -76,6 +77,8 @@ function getPool(): PoolWorker[] {
           w.reject(e);
         }
       }
+      pool = pool?.filter((x) => x !== pw);
+      if (pool?.length === 0) pool = undefined;
     });
     pool.push(pw);
   }
@@ -111,7 +114,7 @@ export function hashFileRange(r: LayerFileRange): Promise<string> {
   if (r.length <= INLINE_MAX) return hashInline(r);
   const workers = getPool();
   const w = workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-  w.busy++;
+  if (w.busy++ === 0) w.worker.ref();
   const id = nextId++;
   return new Promise<string>((resolve, reject) => {
     waiting.set(id, { resolve, reject, w });

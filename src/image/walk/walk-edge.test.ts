@@ -251,6 +251,28 @@ describe("corrupt and hostile layers", () => {
     });
   }
 
+  it("verifies large uncompressed layers in a worker thread while seeking", async () => {
+    const big = readFileSync(process.execPath).subarray(0, 6 * 1024 * 1024);
+    const a = await buildLayer(
+      [
+        { name: "usr/bin/node", content: big },
+        { name: "etc/os-release", content: OS_RELEASE },
+      ],
+      "none",
+    );
+    const img = await open({ layers: [a] });
+    const r = await walkImage(img, walkOpts());
+    expect(r.fileIndex.get("/usr/bin/node")?.size).toBe(big.length);
+    expect(r.finalFiles().map((f) => f.path)).toEqual(["/etc/os-release"]);
+    await r.dispose();
+    await img.close();
+    const flipped = Buffer.from(a.blob);
+    flipped[512 + 1000] = flipped[512 + 1000]! ^ 1; // inside the data of the first file
+    const e = await walkErr(await open({ layers: [{ ...a, blob: flipped }] }));
+    expect(e.code).toBe("DIGEST_MISMATCH");
+    expect(e.message).toContain(`layer 0 (${a.digest}): blob digest mismatch`);
+  });
+
   it("stops a gzip bomb at the ratio limit", async () => {
     const tar = await tarOf([{ name: "zeros", content: Buffer.alloc(64 * 1024 * 1024) }]);
     const bomb = layerFromTar(tar, "gzip");
