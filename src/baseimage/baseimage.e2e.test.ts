@@ -220,6 +220,32 @@ describe("base images against a real registry", () => {
     expect(lines[3]).toMatch(/^ +│ +-\d+/);
   });
 
+  it("vigil base index --well-known takes the newest version tags from a mirror registry", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const main = join(repo, "dist/cli/main.js");
+    const env = {
+      ...process.env,
+      VIGIL_BASE_REGISTRY: reg.host,
+      VIGIL_DATA_DIR: join(dir, "wk-data"),
+      VIGIL_CACHE_DIR: join(dir, "wk-cache"),
+    };
+    const r = spawnSync(process.execPath, [main, "base", "index", "--well-known", "--tags", "2"], {
+      encoding: "utf8",
+      env,
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    // debian has tags 11, 12, 13 in the mirror: the newest two and latest (absent) are tried
+    expect(r.stderr).toMatch(/Indexed 2 of 3 well-known base images/);
+    const list = spawnSync(process.execPath, [main, "base", "list", "--json"], { encoding: "utf8", env });
+    const known = JSON.parse(list.stdout) as { tags: string[]; source: string }[];
+    expect(known.flatMap((k) => k.tags).sort()).toEqual([
+      `${reg.host}/library/debian:12`,
+      `${reg.host}/library/debian:13`,
+    ]);
+    expect(known.every((k) => k.source === "base-index")).toBe(true);
+  });
+
   it("compares the app with its base: the npm packages and their vulnerabilities were added", async () => {
     const app = await analyzeReference(`registry://${reg.host}/shop/app:1`, live);
     const base = await analyzeReference(`registry://${reg.host}/library/debian@${d.oldBase}`, live);
