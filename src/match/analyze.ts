@@ -3,7 +3,6 @@
  * service): index (or read the cached SBOM) → open the advisory snapshot → match → apply VEX.
  * The I/O edge of the matcher: everything below it is pure.
  */
-import { VigilError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { ImageLimits, RegistryAccess } from "../image/types.js";
 import type { Sbom } from "../sbom/model.js";
@@ -42,36 +41,20 @@ export interface Analysis {
   snapshot: { path: string; builtAt: string; contentHash: string };
 }
 
-export const DEFAULT_MAX_AGE_DAYS = 7;
-
-/** Age check of a snapshot: the warning to print, or a VigilError when `require` is set. */
-export function freshness(
-  builtAt: string,
-  path: string,
-  opts: { require?: boolean; maxAgeDays?: number; now?: Date },
-): string | undefined {
-  const max = opts.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS;
-  const built = Date.parse(builtAt);
-  const ageDays = ((opts.now ?? new Date()).getTime() - built) / 86_400_000;
-  if (Number.isNaN(built) || ageDays <= max) return undefined;
-  const msg = `advisory database ${path} was built ${Math.floor(ageDays)} days ago (${builtAt}); run \`vigil db update\``;
-  if (opts.require) throw new VigilError("ADVISORY_DB", `${msg} (--require-fresh-db)`);
-  return msg;
-}
-
 export async function analyzeImage(reference: string, opts: AnalyzeOptions): Promise<Analysis> {
   const { logger } = opts;
   const warnings: string[] = [];
   // open the snapshot first: a missing database fails before any image work
   const { openSnapshot, defaultSnapshotPath } = await import("../advisory/store/open.js");
+  const { checkFreshness, DEFAULT_MAX_AGE_DAYS } = await import("../advisory/store/freshness.js");
   const path = opts.db ?? defaultSnapshotPath();
   const store = openSnapshot(path);
   try {
-    const stale = freshness(store.manifest.builtAt, path, {
+    // a stale snapshot is a warning (on the logger), or an ADVISORY_DB error with --require-fresh-db
+    checkFreshness(store, opts.maxAgeDays ?? DEFAULT_MAX_AGE_DAYS, {
       require: opts.requireFreshDb ?? false,
-      maxAgeDays: opts.maxAgeDays,
+      logger,
     });
-    if (stale) warnings.push(stale);
     const vexDocs: VexDocument[] = [...(opts.vexDocuments ?? [])];
     if (opts.vexLocations?.length) {
       const loaded = loadVexLocations(opts.vexLocations);
