@@ -5,7 +5,8 @@
  * `v1.2.4-0.2019…-hash`) are pre-releases and order by their timestamp as Go intends.
  *
  * Also accepted, because real inputs carry them:
- * - no leading `v` (OSV's Go ranges are written without it: `"fixed": "1.2.3"`);
+ * - no leading `v` (OSV's Go ranges are written without it: `"fixed": "1.2.3"`), also for the
+ *   shorthands (`1.19` from a go.mod `go 1.19` directive is 1.19.0, as osv.dev reads it);
  * - Go toolchain versions for the `stdlib`/`toolchain` modules: `go1.21.3`, `go1.20`, `go1.21rc2`
  *   (= v1.21.0-rc.2), `go1.9beta1`, as Go's vulnerability database maps them.
  */
@@ -18,7 +19,7 @@ const IDENT = "(?:0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)";
 const PRE = `(?:-(${IDENT}(?:\\.${IDENT})*))`;
 const BUILD = "(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))";
 const FULL = new RegExp(`^v?${NUM}\\.${NUM}\\.${NUM}${PRE}?${BUILD}?$`);
-const SHORT = new RegExp(`^v${NUM}(?:\\.${NUM})?$`);
+const SHORT = new RegExp(`^v?${NUM}(?:\\.${NUM})?$`);
 const TOOLCHAIN = /^go(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:(beta|rc)([1-9]\d*))?$/;
 
 const cache = new ParseCache<Semver2>();
