@@ -114,6 +114,29 @@ describe("oci-dir://", () => {
     await expectError(openLocalImage(`oci-dir://${dir}`, opts()), "DIGEST_MISMATCH", /manifest sha256:/);
   });
 
+  it("reports a missing layer blob when the walk reaches it, and wrong kinds of path", async () => {
+    const dir = join(tmp, "missing-layer");
+    writeOciLayout(dir, { layers: [base, app] });
+    rmSync(join(dir, "blobs/sha256", app.digest.slice(7)));
+    const img = await openLocalImage(dir, opts());
+    const e = await walkImage(img, { wants, limits: DEFAULT_LIMITS, logger: silentLogger() }).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(VigilError);
+    expect((e as VigilError).code).toBe("NOT_FOUND");
+    expect((e as VigilError).message).toContain(`layer blob ${app.digest} is missing`);
+    await img.close();
+    await expectError(
+      openLocalImage(`fs://${join(dir, "index.json")}`, opts()),
+      "IMAGE_FORMAT",
+      /not a directory/,
+    );
+    await expectError(openLocalImage(`archive://${dir}`, opts()), "IMAGE_FORMAT", /not a file/);
+    await expectError(openLocalImage("alpine:3.19", opts()), "REFERENCE", /not a local image reference/);
+    rmSync(join(dir, "index.json"));
+    await expectError(openLocalImage(dir, opts()), "IMAGE_FORMAT", /missing index\.json/);
+  });
+
   it("reports a missing path", async () => {
     await expectError(openLocalImage(`oci-dir://${tmp}/nope`, opts()), "NOT_FOUND", /no such file/);
   });
