@@ -145,7 +145,8 @@ export function decodeHeader(h: Buffer, off: number, at: number, describe: strin
     throw new VigilError("CORRUPT", `${describe}: invalid tar size field at offset ${at}`);
   }
   if (t === "pax" || t === "paxg" || t === "longname" || t === "longlink") {
-    if (size > 1024 * 1024) throw new VigilError("CORRUPT", `${describe}: oversized tar extended header at offset ${at}`);
+    if (size > 1024 * 1024)
+      throw new VigilError("CORRUPT", `${describe}: oversized tar extended header at offset ${at}`);
     return { t, size, name: "", mode: 0 };
   }
   let name = cstr(h, off, off + 100);
@@ -229,7 +230,8 @@ export function* seekTarEntriesSync(
     new VigilError("CORRUPT", `${describe}: truncated tar (entry at offset ${pos - offset})`);
   // Read `n` bytes at absolute position `pos`; returns a view valid until the next call.
   const readAt = (pos: number, n: number): Buffer => {
-    if (pos >= winStart && pos + n <= winStart + winLen) return win.subarray(pos - winStart, pos - winStart + n);
+    if (pos >= winStart && pos + n <= winStart + winLen)
+      return win.subarray(pos - winStart, pos - winStart + n);
     if (n > win.length) win = Buffer.allocUnsafe(n);
     const want = Math.min(Math.max(WINDOW, n), win.length, end - pos);
     if (want < n) throw truncated(pos);
@@ -255,7 +257,10 @@ export function* seekTarEntriesSync(
     // A directory's size field is ignored (no data follows), as tar-stream and GNU tar do.
     const next = dataOffset + (raw.t === "dir" ? 0 : Math.ceil(size / BLOCK) * BLOCK);
     if (next > end) {
-      throw new VigilError("CORRUPT", `${describe}: truncated tar (entry at offset ${pos - offset} runs past the end)`);
+      throw new VigilError(
+        "CORRUPT",
+        `${describe}: truncated tar (entry at offset ${pos - offset} runs past the end)`,
+      );
     }
     pos = next;
     if (isExtended(raw.t)) {
