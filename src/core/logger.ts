@@ -11,6 +11,11 @@ export interface Logger {
   debug(message: string): void;
   /** An `i …` information line (suppressed by --quiet). Optional for hand-made loggers. */
   info?(message: string): void;
+  /**
+   * A transient status line (a progress bar) rewritten in place; only when stderr is a terminal and not
+   * --quiet. An empty message clears it. Optional for hand-made loggers.
+   */
+  status?(message: string): void;
   readonly warnings: readonly string[];
 }
 
@@ -25,14 +30,30 @@ export function createLogger(
   const stream = opts.stream ?? process.stderr;
   const warnings: string[] = [];
   const verbose = opts.verbose ?? process.env.VIGIL_DEBUG === "1";
+  const interactive = !opts.quiet && (stream as NodeJS.WriteStream).isTTY === true;
+  let statusShown = false;
+  const clearStatus = () => {
+    if (statusShown) {
+      stream.write("\r\x1b[K");
+      statusShown = false;
+    }
+  };
   return {
     warnings,
     progress(message) {
+      clearStatus();
       if (!opts.quiet) stream.write(`    ✓ ${sanitizeTerminal(message)}\n`);
     },
     warn(message) {
       warnings.push(message);
+      clearStatus();
       if (!opts.quiet) stream.write(`    ! ${sanitizeTerminal(message)}\n`);
+    },
+    status(message) {
+      if (!interactive) return;
+      if (!message) return clearStatus();
+      stream.write(`\r\x1b[K    ${sanitizeTerminal(message)}`);
+      statusShown = true;
     },
     debug(message) {
       if (verbose) stream.write(`    · ${sanitizeTerminal(message)}\n`);

@@ -40,6 +40,27 @@ describe("indexing images from a real registry", () => {
     expect(lines.join("")).toMatch(/✓ Pulled\n[\s\S]*✓ Indexed \d+ packages/);
   });
 
+  it("shows a byte progress bar for pulls on a terminal, nothing otherwise", async () => {
+    const out: string[] = [];
+    const tty = { write: (s: string) => out.push(s), isTTY: true } as unknown as NodeJS.WritableStream;
+    await indexImage(`registry://${reg.host}/shop/app:1`, {
+      logger: createLogger({ stream: tty }),
+      sbomCache: false,
+      layerCache: false,
+    });
+    const text = out.join("");
+    expect(text).toMatch(/\.\.\.Pulling \[=+ *\] [\d.]+ MB \/ [\d.]+ MB/);
+    expect(text).toMatch(/\r\x1b\[K {4}✓ Indexed/); // the bar is cleared before the next line
+    const quiet: string[] = [];
+    const q = { write: (s: string) => quiet.push(s), isTTY: true } as unknown as NodeJS.WritableStream;
+    await indexImage(`registry://${reg.host}/shop/app:1`, {
+      logger: createLogger({ stream: q, quiet: true }),
+      sbomCache: false,
+      layerCache: false,
+    });
+    expect(quiet.join("")).toBe("");
+  });
+
   it("image:// falls back to the registry when no daemon answers; local:// fails clearly", async () => {
     const noDaemon = () =>
       new DockerEngine({

@@ -43,7 +43,7 @@ export function remoteOpener(engineFactory: () => DockerEngine = () => new Docke
         return {
           kind: "image",
           image: await fromRegistry(ref.image, ref.original, opts),
-          label: "Image read",
+          label: "",
         };
       }
       const engine = engineFactory();

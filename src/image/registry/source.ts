@@ -7,6 +7,7 @@ import type { AttestationStatement, LayerDescriptor, OpenedImage, OpenOptions } 
 import { MEDIA_TYPES, RegistryClient } from "./client.js";
 import { type CredentialOptions, resolveCredentials } from "./credentials.js";
 import type { HttpOptions } from "./http.js";
+import { PullProgress } from "./progress.js";
 
 const INDEX_TYPES = new Set<string>([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList]);
 const MANIFEST_TYPES = new Set<string>([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
@@ -137,6 +138,8 @@ export async function openRegistryImage(
   });
   if (!info.platform && chosenPlatform) info.platform = chosenPlatform;
 
+  const progress = new PullProgress(total, opts.logger);
+  let finished = 0;
   return {
     info,
     layers,
@@ -155,7 +158,12 @@ export async function openRegistryImage(
         stream.destroy();
         throw new VigilError("LIMIT", `${where}: blob ${l.digest} is larger than the image size limit`);
       }
-      return stream;
+      const tracked = stream.pipe(progress.track());
+      stream.on("error", (err) => tracked.destroy(err));
+      tracked.on("end", () => {
+        if (++finished === layers.length) progress.finish();
+      });
+      return tracked;
     },
     async attestations(): Promise<AttestationStatement[]> {
       const out: AttestationStatement[] = [];
