@@ -91,6 +91,27 @@ interface Hit {
   ranges: string[];
 }
 
+/**
+ * Decoded records and CVE facts per store, kept across match() calls (a snapshot is immutable) so that
+ * re-matching — the service, or several images in one process — does not decode them again. Bounded.
+ */
+const STORE_CACHES = new WeakMap<
+  AdvisoryStore,
+  { records: Map<string, AdvisoryRecord | undefined>; facts: Map<string, CveFacts | undefined> }
+>();
+const MAX_CACHED = 100_000;
+
+function cachesFor(store: AdvisoryStore) {
+  let c = STORE_CACHES.get(store);
+  if (!c) {
+    c = { records: new Map(), facts: new Map() };
+    STORE_CACHES.set(store, c);
+  }
+  if (c.records.size > MAX_CACHED) c.records.clear();
+  if (c.facts.size > MAX_CACHED) c.facts.clear();
+  return c;
+}
+
 /** Match every package of an SBOM against a snapshot. */
 export function match(
   sbom: Sbom,
@@ -109,8 +130,7 @@ export function match(
   };
   const present = new Set(store.namespaces());
   const nsReport = new Map<string, boolean>();
-  const recordCache = new Map<string, AdvisoryRecord | undefined>();
-  const factsCache = new Map<string, CveFacts | undefined>();
+  const { records: recordCache, facts: factsCache } = cachesFor(store);
   const getRecord = (id: string): AdvisoryRecord | undefined => {
     if (!recordCache.has(id)) recordCache.set(id, store.getAdvisory(id));
     return recordCache.get(id);
