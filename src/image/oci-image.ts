@@ -16,6 +16,7 @@ import {
   verifyDigest,
 } from "./image-config.js";
 import { choosePlatform, type Platform } from "./platform.js";
+import { statementFromBlob } from "./statement.js";
 import type {
   AttestationStatement,
   LayerDescriptor,
@@ -225,18 +226,13 @@ export async function openOciImage(
         for (const [i, l] of am.layers.entries()) {
           const d = parseDescriptor(l, `${store.describe}: attestation layers[${i}]`);
           const body = await readBlob(store, d, "attestation", MAX_ATTESTATION_SIZE);
-          let statement: unknown;
-          try {
-            statement = JSON.parse(body.toString("utf8"));
-          } catch {
-            opts.logger.warn(`${store.describe}: attestation ${d.digest} is not valid JSON; skipped`);
-            continue;
-          }
-          const st = statement as { predicateType?: unknown };
-          const predicateType =
-            d.annotations?.["in-toto.io/predicate-type"] ??
-            (typeof st?.predicateType === "string" ? st.predicateType : "");
-          out.push({ predicateType, statement });
+          const st = statementFromBlob(
+            body,
+            d.annotations,
+            `${store.describe}: attestation ${d.digest}`,
+            opts.logger,
+          );
+          if (st) out.push(st);
         }
       }
       return out;

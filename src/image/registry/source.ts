@@ -3,6 +3,7 @@ import { VigilError } from "../../core/errors.js";
 import { type ImageRef, registryHost, repositoryName } from "../../reference/image-ref.js";
 import { buildImageInfo, type Descriptor, parseConfig, parseDescriptor, parseJson } from "../image-config.js";
 import { choosePlatform, type Platform } from "../platform.js";
+import { statementFromBlob } from "../statement.js";
 import type { AttestationStatement, LayerDescriptor, OpenedImage, OpenOptions } from "../types.js";
 import { MEDIA_TYPES, RegistryClient } from "./client.js";
 import { type CredentialOptions, resolveCredentials } from "./credentials.js";
@@ -174,18 +175,13 @@ export async function openRegistryImage(
         for (const [i, l] of ls.entries()) {
           const ld = parseDescriptor(l, `${where}: attestation layers[${i}]`);
           const body = await client.getBlob(repo, ld.digest, MAX_ATTESTATION_BYTES);
-          let statement: unknown;
-          try {
-            statement = JSON.parse(body.toString("utf8"));
-          } catch {
-            opts.logger.warn(`${where}: attestation ${ld.digest} is not valid JSON; skipped`);
-            continue;
-          }
-          const st = statement as { predicateType?: unknown };
-          const predicateType =
-            ld.annotations?.["in-toto.io/predicate-type"] ??
-            (typeof st?.predicateType === "string" ? st.predicateType : "");
-          out.push({ predicateType, statement });
+          const st = statementFromBlob(
+            body,
+            ld.annotations,
+            `${where}: attestation ${ld.digest}`,
+            opts.logger,
+          );
+          if (st) out.push(st);
         }
       }
       return out;
