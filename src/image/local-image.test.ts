@@ -97,6 +97,26 @@ describe("oci-dir://", () => {
     });
   });
 
+  it("follows descriptors that omit their media type", async () => {
+    const dir = join(tmp, "no-media-types");
+    const img = writeImageBlobs(dir, { layers: [base] });
+    const nested = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ digest: img.manifestDigest, size: img.manifest.length }],
+      }),
+    );
+    const nestedDigest = putBlob(dir, nested);
+    writeFileSync(
+      join(dir, "index.json"),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ digest: nestedDigest, size: nested.length }] }),
+    );
+    const opened = await openLocalImage(`oci-dir://${dir}`, opts());
+    expect(opened.info.digest).toBe(img.manifestDigest);
+    expect(opened.info.indexDigest).toBe(nestedDigest);
+    await opened.close();
+  });
+
   it("reports a missing index.json", async () => {
     const dir = join(tmp, "no-index");
     writeOciLayout(dir, { layers: [base] });

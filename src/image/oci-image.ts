@@ -78,7 +78,17 @@ export async function listManifests(
     if (!Array.isArray(index.manifests)) throw new VigilError("IMAGE_FORMAT", `${where}: no manifests list`);
     for (const [i, m] of index.manifests.entries()) {
       const d = parseDescriptor(m, `${where}: manifests[${i}]`);
-      const mt = d.mediaType;
+      let mt = d.mediaType;
+      if (mt === "") {
+        // Some writers omit the descriptor's media type: take it from the document itself.
+        const doc = parseJson(await readBlob(store, d, "manifest", 8 * 1024 * 1024), `${where}: ${d.digest}`);
+        mt =
+          typeof doc.mediaType === "string"
+            ? doc.mediaType
+            : Array.isArray(doc.manifests)
+              ? "application/vnd.oci.image.index.v1+json"
+              : "application/vnd.oci.image.manifest.v1+json";
+      }
       if (INDEX_TYPES.has(mt)) {
         if (depth >= MAX_INDEX_DEPTH)
           throw new VigilError("IMAGE_FORMAT", `${where}: indexes nested too deeply`);
@@ -91,7 +101,7 @@ export async function listManifests(
         );
         continue;
       }
-      if (mt !== "" && !MANIFEST_TYPES.has(mt)) continue; // unknown artifact types are skipped
+      if (!MANIFEST_TYPES.has(mt)) continue; // unknown artifact types are skipped
       const attestation = d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest";
       out.push({
         descriptor: d,
