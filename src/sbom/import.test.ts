@@ -11,7 +11,9 @@ const key = (p: { purl: string; name: string; version: string }) => `${p.purl}|$
 
 describe("purl facts", () => {
   it("reads type, namespace, arch, upstream and epoch", () => {
-    expect(factsFromPurl("pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl")).toEqual({
+    expect(
+      factsFromPurl("pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"),
+    ).toEqual({
       type: "deb",
       namespace: "debian",
       name: "libssl3",
@@ -64,7 +66,9 @@ describe("round trips", () => {
       subject: [],
       predicate: JSON.parse(renderSpdx(sbom)),
     };
-    expect(importSbomText(JSON.stringify(stmt), "sbom://att.json").packages).toHaveLength(sbom.packages.length);
+    expect(importSbomText(JSON.stringify(stmt), "sbom://att.json").packages).toHaveLength(
+      sbom.packages.length,
+    );
   });
 });
 
