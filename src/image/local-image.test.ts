@@ -377,7 +377,7 @@ describe("archive://", () => {
     await docker.close();
   });
 
-  it("reads a gzip-compressed archive through a temp file", async () => {
+  it("reads gzip- and zstd-compressed archives through a temp file", async () => {
     const dir = join(tmp, "gz");
     writeOciLayout(dir, { layers: [base] });
     const members: [string, Buffer][] = ["index.json", "oci-layout"].map((n) => [
@@ -395,6 +395,12 @@ describe("archive://", () => {
     writeFileSync(file, gzipSync(tar));
     const { files } = await readAll(file);
     expect(files["/etc/os-release"]).toBe(OS_RELEASE.length);
+    const zst = join(tmp, "image.tar.zst");
+    writeFileSync(zst, execFileSync("zstd", ["-q", "-c"], { input: tar }));
+    expect((await readAll(`archive://${zst}`)).files["/etc/os-release"]).toBe(OS_RELEASE.length);
+    const cut = join(tmp, "cut.tar.gz");
+    writeFileSync(cut, gzipSync(tar).subarray(0, 5000));
+    await expectError(openLocalImage(cut, opts()), "CORRUPT", /cut\.tar\.gz: corrupt gzip data/);
   });
 
   it("rejects a tarball that is not an image, and a corrupt one", async () => {
