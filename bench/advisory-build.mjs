@@ -69,6 +69,17 @@ try {
     `snapshot: ${(size / 1024).toFixed(0)} KiB; gzip'd inputs: ${(gz / 1024).toFixed(0)} KiB; ratio ${(size / gz).toFixed(2)}`,
   );
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  try {
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(out, { readonly: true });
+    const rows = db
+      .prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC")
+      .all();
+    console.log(`tables: ${rows.map((r) => `${r.name} ${(r.bytes / 1024).toFixed(0)} KiB`).join(", ")}`);
+    db.close();
+  } catch {
+    /* dbstat not compiled in */
+  }
 
   const keys = [];
   for (const ns of store.namespaces()) for (const name of store.packageNames(ns)) keys.push([ns, name]);

@@ -13,13 +13,16 @@ import { detectFeed, feedByName } from "../feeds/index.js";
 import { expandSource } from "../feeds/input.js";
 import type { Feed, FeedContext, FeedItem } from "../feeds/types.js";
 import { isAdvisory, isEpss, isKev } from "../feeds/types.js";
-import type { AdvisoryRecord, FeedStats, SnapshotManifest } from "../types.js";
+import type { AdvisoryRecord, FeedStats, KevEntry, SnapshotManifest } from "../types.js";
 import { canonicalJson, decodeJson, encodeBlock, encodeJson } from "./codec.js";
 import { mergeRecords } from "./merge.js";
 import {
   BLOCK_SIZE,
   CHUNK_KEYS,
+  CVE_KEYS,
+  type CveChunk,
   DDL,
+  type EpssRow,
   type PackageChunk,
   REF_KEYS,
   type RefChunk,
@@ -93,9 +96,13 @@ export async function buildSnapshot(opts: BuildOptions): Promise<SnapshotManifes
     db.exec("CREATE TEMP TABLE stage (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, data BLOB NOT NULL)");
     db.exec("CREATE INDEX temp.stage_id ON stage (id, seq)");
     const stage = db.prepare("INSERT INTO stage (id, data) VALUES (?, ?)");
-    const kevIns = db.prepare("INSERT OR REPLACE INTO kev (cve, data) VALUES (?, ?)");
+    db.exec("CREATE TEMP TABLE kev_stage (cve TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID");
+    db.exec(
+      "CREATE TEMP TABLE epss_stage (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL, date TEXT) WITHOUT ROWID",
+    );
+    const kevIns = db.prepare("INSERT OR REPLACE INTO temp.kev_stage (cve, data) VALUES (?, ?)");
     const epssIns = db.prepare(
-      "INSERT OR REPLACE INTO epss (cve, score, percentile, date) VALUES (?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO temp.epss_stage (cve, score, percentile, date) VALUES (?, ?, ?, ?)",
     );
     const stats = new Stats();
     const started = Date.now();
@@ -145,7 +152,7 @@ export async function buildSnapshot(opts: BuildOptions): Promise<SnapshotManifes
               batch.push(() => stage.run(rec.id, encodeJson(rec, 1 << 30)));
             } else if (isKev(item)) {
               const k = item;
-              batch.push(() => kevIns.run(k.cveId, encodeJson(k)));
+              batch.push(() => kevIns.run(k.cveId, JSON.stringify(k)));
             } else if (isEpss(item)) {
               const e = item;
               batch.push(() => epssIns.run(e.cveId, e.score, e.percentile, e.date ?? null));
@@ -192,6 +199,8 @@ export async function buildSnapshot(opts: BuildOptions): Promise<SnapshotManifes
     const manifest = finalize(db, stats, opts.now ?? new Date());
     logger.debug(`snapshot built in ${Date.now() - started} ms`);
     db.exec("DROP TABLE temp.stage");
+    db.exec("DROP TABLE temp.kev_stage");
+    db.exec("DROP TABLE temp.epss_stage");
     db.exec("VACUUM");
     db.close();
     renameSync(tmp, opts.out);
@@ -222,6 +231,7 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
   const content = createHash("sha256");
   const nsHash = new Map<string, { h: ReturnType<typeof createHash>; records: number; packages: number }>();
   let count = 0;
+  let enrichmentCounts = { kev: 0, epss: 0 };
   let block: StoredRecord[] = [];
   let bid = 0;
 
@@ -365,7 +375,21 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
     }
     flushRefs();
 
-    hashEnrichment(db, content);
+    const kevRows = (
+      db.prepare("SELECT cve, data FROM temp.kev_stage ORDER BY cve").all() as { cve: string; data: string }[]
+    ).map((r): [string, KevEntry] => [r.cve, JSON.parse(r.data) as KevEntry]);
+    const epssRows = (
+      db.prepare("SELECT cve, score, percentile, date FROM temp.epss_stage ORDER BY cve").all() as {
+        cve: string;
+        score: number;
+        percentile: number;
+        date: string | null;
+      }[]
+    ).map((r): [string, EpssRow] => [r.cve, [r.score, r.percentile, r.date]]);
+    writeCveChunks(db, "kev", kevRows);
+    writeCveChunks(db, "epss", epssRows);
+    enrichmentCounts = { kev: kevRows.length, epss: epssRows.length };
+    hashEnrichment(content, kevRows, epssRows);
     const insNs = db.prepare(
       "INSERT INTO namespaces (namespace, records, packages, hash) VALUES (?, ?, ?, ?)",
     );
@@ -391,6 +415,9 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
   put.run("contentHash", JSON.stringify(manifest.contentHash));
   put.run("feeds", JSON.stringify(manifest.feeds));
   put.run("advisories", JSON.stringify(count));
+  put.run("blockSize", JSON.stringify(BLOCK_SIZE));
+  put.run("kev", JSON.stringify(enrichmentCounts.kev));
+  put.run("epss", JSON.stringify(enrichmentCounts.epss));
   return manifest;
 }
 
@@ -399,21 +426,32 @@ export function recordHash(rec: AdvisoryRecord): string {
   return createHash("sha256").update(canonicalJson(rec)).digest("hex").slice(0, 16);
 }
 
-export function hashEnrichment(db: Database.Database, content: ReturnType<typeof createHash>): void {
-  for (const row of db.prepare("SELECT cve, data FROM kev ORDER BY cve").iterate() as IterableIterator<{
-    cve: string;
-    data: Buffer;
-  }>)
-    content.update(`kev\u0000${row.cve}\u0000${canonicalJson(decodeJson(row.data))}\n`);
-  for (const row of db
-    .prepare("SELECT cve, score, percentile, date FROM epss ORDER BY cve")
-    .iterate() as IterableIterator<{
-    cve: string;
-    score: number;
-    percentile: number;
-    date: string | null;
-  }>)
-    content.update(`epss\u0000${row.cve}\u0000${row.score}\u0000${row.percentile}\u0000${row.date ?? ""}\n`);
+function writeCveChunks<T>(db: Database.Database, table: "kev" | "epss", rows: [string, T][]): void {
+  const ins = db.prepare(`INSERT INTO ${table} (first, data) VALUES (?, ?)`);
+  for (let i = 0; i < rows.length; i += CVE_KEYS) {
+    const part = rows.slice(i, i + CVE_KEYS);
+    const chunk: CveChunk<T> = { a: part.map((r) => r[0]), v: part.map((r) => r[1]) };
+    ins.run(chunk.a[0], encodeBlock(chunk));
+  }
+}
+
+/** Adds KEV and EPSS rows (sorted by CVE) to a content hash. */
+export function hashEnrichment(
+  content: ReturnType<typeof createHash>,
+  kev: Iterable<[string, KevEntry]>,
+  epss: Iterable<[string, EpssRow]>,
+): void {
+  for (const [cve, k] of kev) content.update(`kev\u0000${cve}\u0000${canonicalJson(k)}\n`);
+  for (const [cve, [score, pct, date]] of epss)
+    content.update(`epss\u0000${cve}\u0000${score}\u0000${pct}\u0000${date ?? ""}\n`);
+}
+
+/** Every row of a `kev` / `epss` chunk table, in CVE order. */
+export function* readCveChunks<T>(db: Database.Database, table: "kev" | "epss"): Generator<[string, T]> {
+  for (const r of db.prepare(`SELECT data FROM ${table} ORDER BY first`).all() as { data: Buffer }[]) {
+    const c = decodeJson<CveChunk<T>>(r.data);
+    for (let i = 0; i < c.a.length; i++) yield [c.a[i]!, c.v[i]!];
+  }
 }
 
 /**
@@ -430,6 +468,6 @@ export function computeContentHash(
     if (hash !== stored) throw new Error(`record ${rec.id} does not match its hash`);
     content.update(`${rec.id}\u0000${hash}\n`);
   }
-  hashEnrichment(db, content);
+  hashEnrichment(content, readCveChunks<KevEntry>(db, "kev"), readCveChunks<EpssRow>(db, "epss"));
   return `sha256:${content.digest("hex")}`;
 }

@@ -21,6 +21,8 @@ import { computeContentHash } from "./build.js";
 import { decodeJson } from "./codec.js";
 import {
   BLOCK_SIZE,
+  type CveChunk,
+  type EpssRow,
   type PackageChunk,
   REQUIRED_TABLES,
   type RefChunk,
@@ -126,6 +128,8 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     namespaces: nsRows.map((r) => ({ namespace: r.namespace, records: r.records })),
   };
   const nsSet = new Set(nsRows.map((r) => r.namespace));
+  const blockSize =
+    typeof meta.get("blockSize") === "number" ? (meta.get("blockSize") as number) : BLOCK_SIZE;
 
   const qChunk = db.prepare(
     "SELECT first, data FROM packages WHERE namespace = ? AND first <= ? ORDER BY first DESC LIMIT 1",
@@ -133,8 +137,21 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
   const qBlockFor = db.prepare("SELECT bid FROM blocks WHERE first <= ? ORDER BY first DESC LIMIT 1");
   const qBlock = db.prepare("SELECT data FROM blocks WHERE bid = ?");
   const qRefs = db.prepare("SELECT first, data FROM refs WHERE first <= ? ORDER BY first DESC LIMIT 1");
-  const qKev = db.prepare("SELECT data FROM kev WHERE cve = ?");
-  const qEpss = db.prepare("SELECT score, percentile, date FROM epss WHERE cve = ?");
+  const qKev = db.prepare("SELECT first, data FROM kev WHERE first <= ? ORDER BY first DESC LIMIT 1");
+  const qEpss = db.prepare("SELECT first, data FROM epss WHERE first <= ? ORDER BY first DESC LIMIT 1");
+  const cveChunkCache = new Map<string, Map<string, unknown>>();
+  const cveLookup = <T>(table: "kev" | "epss", q: typeof qKev, cve: string): T | undefined => {
+    const row = q.get(cve) as { first: string; data: Buffer } | undefined;
+    if (!row) return undefined;
+    const ck = `${table}\u0000${row.first}`;
+    let m = cveChunkCache.get(ck);
+    if (!m) {
+      const c = decodeJson<CveChunk<unknown>>(row.data);
+      m = new Map(c.a.map((a, i) => [a, c.v[i]]));
+      remember(cveChunkCache, ck, m, 256);
+    }
+    return m.get(cve) as T | undefined;
+  };
 
   const cacheSize = opts.cacheSize ?? 200_000;
   const cache = new Map<string, AdvisoryCandidate[]>();
@@ -178,8 +195,8 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       const row = qBlock.get(bid) as { data: Buffer } | undefined;
       if (!row) return undefined;
       b = decodeJson<StoredRecord[]>(row.data);
-      remember(blockCache, bid, b, 64);
-      remember(blockIndex, bid, new Map(b.map((r, i) => [r.r.id as string, i])), 64);
+      remember(blockCache, bid, b, 512);
+      remember(blockIndex, bid, new Map(b.map((r, i) => [r.r.id as string, i])), 512);
     }
     return b;
   };
@@ -190,11 +207,11 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     if (!row) return undefined;
     if (!blockAt(row.bid)) return undefined;
     const slot = blockIndex.get(row.bid)?.get(id);
-    return slot === undefined ? undefined : row.bid * BLOCK_SIZE + slot;
+    return slot === undefined ? undefined : row.bid * blockSize + slot;
   };
 
   const storedAt = (pos: number): StoredRecord | undefined =>
-    blockAt(Math.floor(pos / BLOCK_SIZE))?.[pos % BLOCK_SIZE];
+    blockAt(Math.floor(pos / blockSize))?.[pos % blockSize];
 
   const refsOf = (alias: string): number[] => {
     const row = qRefs.get(alias) as { first: string; data: Buffer } | undefined;
@@ -251,10 +268,8 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       const positions = new Set<number>(refsOf(cveId));
       const own = posOf(cveId);
       if (own !== undefined) positions.add(own);
-      const kevRow = qKev.get(cveId) as { data: Buffer } | undefined;
-      const epssRow = qEpss.get(cveId) as
-        | { score: number; percentile: number; date: string | null }
-        | undefined;
+      const kevRow = cveLookup<KevEntry>("kev", qKev, cveId);
+      const epssRow = cveLookup<EpssRow>("epss", qEpss, cveId);
       if (positions.size === 0 && !kevRow && !epssRow) return undefined;
       const facts: CveFacts = { id: cveId, severities: [] };
       const seen = new Set<string>();
@@ -282,10 +297,10 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       }
       if (refs.size) facts.references = [...refs];
       if (cwes.size) facts.cwes = [...cwes];
-      if (kevRow) facts.kev = decodeJson<KevEntry>(kevRow.data);
+      if (kevRow) facts.kev = { ...kevRow };
       if (epssRow) {
-        const e: EpssEntry = { cveId, score: epssRow.score, percentile: epssRow.percentile };
-        if (epssRow.date) e.date = epssRow.date;
+        const e: EpssEntry = { cveId, score: epssRow[0], percentile: epssRow[1] };
+        if (epssRow[2]) e.date = epssRow[2];
         facts.epss = e;
       }
       return facts;
@@ -318,10 +333,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
         out.push(...decodeJson<PackageChunk>(r.data).n);
       return out;
     },
-    enrichmentCounts: () => ({
-      kev: (db.prepare("SELECT count(*) AS n FROM kev").get() as { n: number }).n,
-      epss: (db.prepare("SELECT count(*) AS n FROM epss").get() as { n: number }).n,
-    }),
+    enrichmentCounts: () => ({ kev: Number(meta.get("kev") ?? 0), epss: Number(meta.get("epss") ?? 0) }),
     verify() {
       let problem: string | undefined;
       try {
@@ -339,7 +351,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
             for (const bid of bids) {
               const b = blockAt(bid) ?? [];
               for (let i = 0; i < b.length; i++)
-                yield { stored: b[i]!.h, rec: recordAt(bid * BLOCK_SIZE + i)! };
+                yield { stored: b[i]!.h, rec: recordAt(bid * blockSize + i)! };
             }
           });
           if (h !== manifest.contentHash)
@@ -356,6 +368,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       blockCache.clear();
       blockIndex.clear();
       refCache.clear();
+      cveChunkCache.clear();
       if (db.open) db.close();
     },
   };

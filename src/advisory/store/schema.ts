@@ -10,13 +10,15 @@
  *   (`DELETE FROM packages WHERE namespace = ?` + inserts + its `namespaces` row);
  * - `namespaces`: per-namespace record/package counts and content hash;
  * - `refs`: alias (CVE, GHSA, …) → advisory positions, as sorted compressed chunks, for CVE joins;
- * - `kev`, `epss`: CVE-level enrichment.
+ * - `kev`, `epss`: CVE-level enrichment, as sorted compressed chunks of CVE_KEYS CVEs.
  */
 export const SCHEMA_VERSION = 2;
 /** Records per compressed block. */
-export const BLOCK_SIZE = 256;
+export const BLOCK_SIZE = 128;
 /** Package keys per compressed index chunk. */
 export const CHUNK_KEYS = 32;
+/** CVEs per compressed `kev` / `epss` chunk. */
+export const CVE_KEYS = 512;
 /** Aliases per compressed `refs` chunk. */
 export const REF_KEYS = 512;
 
@@ -32,8 +34,8 @@ CREATE TABLE packages (
 ) WITHOUT ROWID;
 CREATE TABLE namespaces (namespace TEXT PRIMARY KEY, records INTEGER NOT NULL, packages INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE refs (first TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE kev (cve TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL, date TEXT) WITHOUT ROWID;
+CREATE TABLE kev (first TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE epss (first TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 `;
 
 export const REQUIRED_TABLES = ["manifest", "blocks", "packages", "namespaces", "refs", "kev", "epss"];
@@ -63,3 +65,10 @@ export interface StoredRecord {
   /** Content hash of the full record. */
   h: string;
 }
+
+/** A `kev` or `epss` chunk: sorted CVE ids `a` and their entries `v` (EPSS as [score, percentile, date]). */
+export interface CveChunk<T> {
+  a: string[];
+  v: T[];
+}
+export type EpssRow = [number, number, string | null];
