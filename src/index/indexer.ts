@@ -9,7 +9,6 @@ import type { Cataloger, CatalogResult, FileRef } from "../catalog/types.js";
 import { isVigilError, VigilError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { vigilVersion } from "../core/version.js";
-import { walkImage } from "../image/index.js";
 import {
   DEFAULT_LIMITS,
   type ImageLimits,
@@ -19,7 +18,6 @@ import {
 } from "../image/types.js";
 import { readCachedSbom, type SbomCacheKey, sbomCacheDir, writeCachedSbom } from "../sbom/cache.js";
 import { type Distro, type Package, SBOM_SCHEMA_VERSION, type Sbom } from "../sbom/model.js";
-import { applyAttestations } from "./attest.js";
 import { attributeLayers, attributionKey } from "./attribution.js";
 import { allCatalogers, catalogersKey, indexerVersion } from "./catalogers.js";
 import { openSource } from "./open.js";
@@ -94,6 +92,8 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
 
   const wants = (path: string, size: number) =>
     wantsDistroPath(path) || catalogers.some((c) => c.wants(path, size));
+  // Loaded only on a cache miss: a cached run needs neither the walk nor the attestation reader.
+  const { walkImage } = await import("../image/walk/walk.js");
   const walk = await walkImage(image, {
     wants,
     limits,
@@ -111,6 +111,7 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
   } finally {
     await walk.dispose();
   }
+  const { applyAttestations } = await import("./attest.js");
   await applyAttestations(image, sbom, logger);
   sbom.generator.indexerVersion = indexerVersion(catalogers);
   logger.progress(`Indexed ${sbom.packages.length} packages`);

@@ -6,11 +6,10 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { VigilError } from "../core/errors.js";
-import { openLocalImage } from "../image/index.js";
+import { openLocalImage } from "../image/local-image.js";
 import type { OpenedImage, OpenOptions } from "../image/types.js";
 import { type ParsedReference, parseReference } from "../reference/index.js";
 import type { Sbom } from "../sbom/model.js";
-import { remoteOpener } from "./open-remote.js";
 
 export type OpenedSource =
   /** An image (or root filesystem) to walk; `label` is Scout's progress word ("OCI directory read"). */
@@ -72,7 +71,16 @@ const sbomOpener: SourceOpener = {
 };
 
 /** Openers in the order they are tried for a reference kind. */
-export const SOURCE_OPENERS: SourceOpener[] = [localOpener, sbomOpener, remoteOpener()];
+/** Registry and daemon images (open-remote.ts), loaded only when such a reference is given. */
+const remoteOpenerLazy: SourceOpener = {
+  kinds: ["image", "local", "registry"],
+  async open(ref, opts) {
+    const { remoteOpener } = await import("./open-remote.js");
+    return remoteOpener().open(ref, opts);
+  },
+};
+
+export const SOURCE_OPENERS: SourceOpener[] = [localOpener, sbomOpener, remoteOpenerLazy];
 
 /** Open a reference with the first opener that handles its kind. */
 export async function openSource(
