@@ -108,6 +108,31 @@ describe("OSV feed on the real corpus", () => {
   });
 });
 
+describe("Ubuntu OSV (UBUNTU-CVE, USN, ESM)", () => {
+  it("reads the 9 Ubuntu OSV records of the corpus; OpenVEX and tracker text are not mistaken for OSV", async () => {
+    const skipped: string[] = [];
+    const recs = await records(`${ADV}ubuntu/vunnel-sample/test-fixtures`, skipped);
+    expect(recs.map((r) => r.id).sort()).toEqual([
+      "UBUNTU-CVE-2013-2208",
+      "UBUNTU-CVE-2014-2901",
+      "UBUNTU-CVE-2014-9913",
+      "UBUNTU-CVE-2016-20013",
+      "UBUNTU-CVE-2020-36325",
+      "UBUNTU-CVE-2021-3782",
+      "UBUNTU-CVE-2022-24823",
+      "UBUNTU-CVE-2026-1403",
+      "USN-5614-1",
+    ]);
+    expect(skipped).toEqual([]);
+    const usn = recs.find((r) => r.id === "USN-5614-1")!;
+    expect([...new Set(usn.affected.map((a) => a.namespace))]).toEqual([
+      "ubuntu:18.04",
+      "ubuntu:20.04",
+      "ubuntu:22.04",
+    ]);
+  });
+});
+
 describe("OSV bad input", () => {
   it("skips malformed records with a reason and bounds hostile strings", () => {
     expect(osvToRecord(null)).toBe("not an object");
