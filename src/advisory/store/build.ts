@@ -14,7 +14,8 @@ import { expandSource } from "../feeds/input.js";
 import type { Feed, FeedContext, FeedItem } from "../feeds/types.js";
 import { isAdvisory, isEpss, isKev } from "../feeds/types.js";
 import type { AdvisoryRecord, FeedStats, KevEntry, SnapshotManifest } from "../types.js";
-import { canonicalJson, decodeJson, encodeBlock, encodeJson } from "./codec.js";
+import { decodeJson, encodeBlock, encodeJson } from "./codec.js";
+import { computeContentHash, hashEnrichment, readCveChunks, recordHash } from "./hash.js";
 import { mergeRecords } from "./merge.js";
 import {
   BLOCK_SIZE,
@@ -421,11 +422,6 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
   return manifest;
 }
 
-/** Per-record content hash (64 bits of sha256 over the canonical JSON). */
-export function recordHash(rec: AdvisoryRecord): string {
-  return createHash("sha256").update(canonicalJson(rec)).digest("hex").slice(0, 16);
-}
-
 function writeCveChunks<T>(db: Database.Database, table: "kev" | "epss", rows: [string, T][]): void {
   const ins = db.prepare(`INSERT INTO ${table} (first, data) VALUES (?, ?)`);
   for (let i = 0; i < rows.length; i += CVE_KEYS) {
@@ -435,39 +431,4 @@ function writeCveChunks<T>(db: Database.Database, table: "kev" | "epss", rows: [
   }
 }
 
-/** Adds KEV and EPSS rows (sorted by CVE) to a content hash. */
-export function hashEnrichment(
-  content: ReturnType<typeof createHash>,
-  kev: Iterable<[string, KevEntry]>,
-  epss: Iterable<[string, EpssRow]>,
-): void {
-  for (const [cve, k] of kev) content.update(`kev\u0000${cve}\u0000${canonicalJson(k)}\n`);
-  for (const [cve, [score, pct, date]] of epss)
-    content.update(`epss\u0000${cve}\u0000${score}\u0000${pct}\u0000${date ?? ""}\n`);
-}
-
-/** Every row of a `kev` / `epss` chunk table, in CVE order. */
-export function* readCveChunks<T>(db: Database.Database, table: "kev" | "epss"): Generator<[string, T]> {
-  for (const r of db.prepare(`SELECT data FROM ${table} ORDER BY first`).all() as { data: Buffer }[]) {
-    const c = decodeJson<CveChunk<T>>(r.data);
-    for (let i = 0; i < c.a.length; i++) yield [c.a[i]!, c.v[i]!];
-  }
-}
-
-/**
- * Recomputes a snapshot's content hash from its stored records (every record reassembled from its block
- * and the package index, and re-hashed), so that a corrupted or tampered file does not verify.
- */
-export function computeContentHash(
-  db: Database.Database,
-  records: () => Iterable<{ stored: string; rec: AdvisoryRecord }>,
-): string {
-  const content = createHash("sha256");
-  for (const { stored, rec } of records()) {
-    const hash = recordHash(rec);
-    if (hash !== stored) throw new Error(`record ${rec.id} does not match its hash`);
-    content.update(`${rec.id}\u0000${hash}\n`);
-  }
-  hashEnrichment(content, readCveChunks<KevEntry>(db, "kev"), readCveChunks<EpssRow>(db, "epss"));
-  return `sha256:${content.digest("hex")}`;
-}
+export { computeContentHash, hashEnrichment, readCveChunks, recordHash };

@@ -17,8 +17,8 @@ import type {
   SeverityEntry,
   SnapshotManifest,
 } from "../types.js";
-import { computeContentHash } from "./build.js";
 import { decodeJson } from "./codec.js";
+import { computeContentHash } from "./hash.js";
 import {
   BLOCK_SIZE,
   type CveChunk,
