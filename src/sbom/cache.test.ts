@@ -109,3 +109,24 @@ describe("SBOM cache", () => {
     expect(humanBytes(4_200_000_000)).toBe("4.2 GB");
   });
 });
+
+describe("writeFileAtomic on special files", () => {
+  it("writes into a FIFO in place instead of replacing it with a regular file (as /dev/null must survive)", async () => {
+    const { execFileSync, spawn } = await import("node:child_process");
+    const { statSync } = await import("node:fs");
+    const dir = await mkdtemp(join(tmpdir(), "vigil-fifo-"));
+    const fifo = join(dir, "out");
+    execFileSync("mkfifo", [fifo]);
+    const reader = spawn("cat", [fifo]);
+    let got = "";
+    reader.stdout.on("data", (b: Buffer) => {
+      got += b.toString();
+    });
+    const done = new Promise((r) => reader.on("close", r));
+    await writeFileAtomic(fifo, "through the pipe\n");
+    await done;
+    expect(got).toBe("through the pipe\n");
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  });
+});

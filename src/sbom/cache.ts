@@ -4,7 +4,7 @@
  * not match its key is ignored (and removed), never trusted.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { cacheDir } from "../core/paths.js";
 import { SBOM_SCHEMA_VERSION, type Sbom } from "./model.js";
@@ -42,8 +42,17 @@ export function sbomCachePath(key: SbomCacheKey, dir: string = sbomCacheDir()): 
   return join(dir, `${m[1]}-${m[2]}_${safeVersion(key.indexerVersion)}.json`);
 }
 
-/** Write a file atomically: a temp file beside it, fsync'd, renamed over the target. */
+/**
+ * Write a file atomically: a temp file beside it, fsync'd, renamed over the target. A target that exists
+ * and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over it
+ * would replace a device with a plain file.
+ */
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (st && !st.isFile() && !st.isDirectory()) {
+    await writeFile(path, data);
+    return;
+  }
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const fh = await open(tmp, "wx", 0o644);

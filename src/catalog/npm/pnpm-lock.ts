@@ -2,7 +2,11 @@
  * pnpm-lock.yaml, lockfile versions 5.x ("/name/1.2.3_peer"), 6.x ("/name@1.2.3(peer@1)") and 9.x
  * ("name@1.2.3" in `packages`, peers in `snapshots`).
  */
-import { parse as parseYaml } from "yaml";
+import { lazyModule } from "../../core/lazy.js";
+
+const yaml = lazyModule<typeof import("yaml")>("yaml");
+const parseYaml = (text: string, options: import("yaml").ToJSOptions): unknown => yaml().parse(text, options);
+
 import { type NpmRecord, validNpmName, validVersion } from "./model.js";
 import type { LockParse } from "./package-lock.js";
 

@@ -2,7 +2,11 @@
  * yarn.lock: classic v1 (yarn's own line format) and berry v2+ (YAML with `__metadata`).
  * One record per resolved name@version; the entry's descriptors are kept in metadata.
  */
-import { parse as parseYaml } from "yaml";
+import { lazyModule } from "../../core/lazy.js";
+
+const yaml = lazyModule<typeof import("yaml")>("yaml");
+const parseYaml = (text: string, options: import("yaml").ToJSOptions): unknown => yaml().parse(text, options);
+
 import { type NpmRecord, validNpmName, validVersion } from "./model.js";
 import type { LockParse } from "./package-lock.js";
 

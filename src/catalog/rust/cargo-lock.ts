@@ -1,5 +1,7 @@
 /** `Cargo.lock` (format v1–v4): every `[[package]]` entry. */
-import { parse } from "smol-toml";
+import { lazyModule } from "../../core/lazy.js";
+
+const toml = lazyModule<typeof import("smol-toml")>("smol-toml");
 
 export interface CargoLockPackage {
   name: string;
@@ -12,7 +14,7 @@ export interface CargoLockPackage {
 export function parseCargoLock(text: string): CargoLockPackage[] {
   let doc: Record<string, unknown>;
   try {
-    doc = parse(text) as Record<string, unknown>;
+    doc = toml().parse(text) as Record<string, unknown>;
   } catch (err) {
     throw new Error(
       `malformed Cargo.lock: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
