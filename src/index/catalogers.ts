@@ -12,7 +12,7 @@ import type { Cataloger } from "../catalog/types.js";
 import { vigilVersion } from "../core/version.js";
 
 /** Bump when the indexer's own logic (attribution, ownership, assembly) changes its output. */
-export const INDEXER_LOGIC_VERSION = "1";
+export const INDEXER_LOGIC_VERSION = "2"; // 2: OpenVEX documents inside the image are captured
 
 export function allCatalogers(): Cataloger[] {
   return [...osCatalogers, ...languageCatalogersA, ...languageCatalogersB];

@@ -20,6 +20,7 @@ import { readCachedSbom, type SbomCacheKey, sbomCacheDir, writeCachedSbom } from
 import { type Distro, type Package, SBOM_SCHEMA_VERSION, type Sbom } from "../sbom/model.js";
 import { attributeLayers, attributionKey } from "./attribution.js";
 import { allCatalogers, catalogersKey, indexerVersion } from "./catalogers.js";
+import { readImageVex, wantsImageVex } from "./image-vex.js";
 import { openSource } from "./open.js";
 
 export interface IndexOptions {
@@ -91,7 +92,7 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
   }
 
   const wants = (path: string, size: number) =>
-    wantsDistroPath(path) || catalogers.some((c) => c.wants(path, size));
+    wantsDistroPath(path) || wantsImageVex(path, size) || catalogers.some((c) => c.wants(path, size));
   // Loaded only on a cache miss: a cached run needs neither the walk nor the attestation reader.
   const { walkImage } = await import("../image/walk/walk.js");
   const walk = await walkImage(image, {
@@ -99,7 +100,7 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     limits,
     logger,
     concurrency: opts.concurrency,
-    layerCacheKey: opts.layerCache === false ? undefined : `${catalogersKey(catalogers)}|distro`,
+    layerCacheKey: opts.layerCache === false ? undefined : `${catalogersKey(catalogers)}|distro|vex`,
   });
   let sbom: Sbom;
   try {
@@ -108,6 +109,8 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
         `${walk.stats.layersFromCache} from cache, ${Math.round(walk.stats.millis)} ms`,
     );
     sbom = await catalogWalk(image, walk, catalogers, logger);
+    const imageVex = await readImageVex(walk.finalFiles(), logger);
+    if (imageVex.length > 0) sbom.imageVex = imageVex;
   } finally {
     await walk.dispose();
   }

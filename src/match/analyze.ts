@@ -8,7 +8,7 @@ import type { ImageLimits, RegistryAccess } from "../image/types.js";
 import type { Sbom } from "../sbom/model.js";
 import { match } from "./matcher.js";
 import type { Finding, MatchResult } from "./types.js";
-import { applyVex, type VexDocument } from "./vex.js";
+import { applyVex, parseVexDocument, type VexDocument } from "./vex.js";
 import { loadVexLocations } from "./vex-files.js";
 
 export interface AnalyzeOptions {
@@ -76,6 +76,21 @@ export async function analyzeImage(reference: string, opts: AnalyzeOptions): Pro
         ...(opts.registry ? { registry: opts.registry } : {}),
       });
     }
+    // VEX carried by the image: attestations, else `*.vex.json` files inside it (Scout's precedence).
+    const carried: { name: string; doc: unknown }[] = sbom.attestedVex?.length
+      ? sbom.attestedVex.map((doc, i) => ({ name: `VEX attestation ${i + 1}`, doc }))
+      : (sbom.imageVex ?? []).map((v) => ({ name: v.path, doc: v.document }));
+    for (const c of carried) {
+      try {
+        vexDocs.push(parseVexDocument(JSON.stringify(c.doc), c.name));
+      } catch (err) {
+        warnings.push(`${c.name}: ${(err as Error).message}; ignored`);
+      }
+    }
+    if (carried.length > 0)
+      logger.progress(
+        `Loaded ${carried.length} VEX document${carried.length === 1 ? "" : "s"} from the ${sbom.attestedVex?.length ? "image's attestations" : "image"}`,
+      );
     const result = match(sbom, store, { includeDistroIgnored: opts.includeDistroIgnored ?? false });
     warnings.push(...result.warnings);
     let findings = result.findings;

@@ -151,6 +151,8 @@ export interface Sbom {
   sources?: { kind: "filesystem" | "attestation" | "sbom-file"; detail?: string }[];
   /** OpenVEX documents found in the image's VEX attestations (applied by the matcher). Untrusted. */
   attestedVex?: unknown[];
+  /** OpenVEX documents shipped inside the image (`*.vex.json`); ignored when `attestedVex` exists. Untrusted. */
+  imageVex?: { path: string; document: unknown }[];
   /** Problems met while indexing that did not stop it (malformed records, unreadable jars …). */
   warnings?: string[];
 }
