@@ -117,28 +117,42 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       `${path}: snapshot schema version ${String(schemaVersion)} is not supported (expected ${SCHEMA_VERSION}); run \`vigil db update\``,
     );
   }
-  const nsRows = db
-    .prepare("SELECT namespace, records, packages, hash FROM namespaces ORDER BY namespace")
-    .all() as NamespaceInfo[];
-  const manifest: SnapshotManifest = {
-    schemaVersion: SCHEMA_VERSION,
-    builtAt: String(meta.get("builtAt")),
-    contentHash: String(meta.get("contentHash")),
-    feeds: (meta.get("feeds") as FeedStats[]) ?? [],
-    namespaces: nsRows.map((r) => ({ namespace: r.namespace, records: r.records })),
-  };
-  const nsSet = new Set(nsRows.map((r) => r.namespace));
-  const blockSize =
-    typeof meta.get("blockSize") === "number" ? (meta.get("blockSize") as number) : BLOCK_SIZE;
+  // A snapshot of another layout (a development build, a damaged file) fails here: say so clearly.
+  const prepared = (() => {
+    try {
+      const nsRows = db
+        .prepare("SELECT namespace, records, packages, hash FROM namespaces ORDER BY namespace")
+        .all() as NamespaceInfo[];
+      const manifest: SnapshotManifest = {
+        schemaVersion: SCHEMA_VERSION,
+        builtAt: String(meta.get("builtAt")),
+        contentHash: String(meta.get("contentHash")),
+        feeds: (meta.get("feeds") as FeedStats[]) ?? [],
+        namespaces: nsRows.map((r) => ({ namespace: r.namespace, records: r.records })),
+      };
+      const nsSet = new Set(nsRows.map((r) => r.namespace));
+      const blockSize =
+        typeof meta.get("blockSize") === "number" ? (meta.get("blockSize") as number) : BLOCK_SIZE;
 
-  const qChunk = db.prepare(
-    "SELECT first, data FROM packages WHERE namespace = ? AND first <= ? ORDER BY first DESC LIMIT 1",
-  );
-  const qBlockFor = db.prepare("SELECT bid FROM blocks WHERE first <= ? ORDER BY first DESC LIMIT 1");
-  const qBlock = db.prepare("SELECT data FROM blocks WHERE bid = ?");
-  const qRefs = db.prepare("SELECT first, data FROM refs WHERE first <= ? ORDER BY first DESC LIMIT 1");
-  const qKev = db.prepare("SELECT first, data FROM kev WHERE first <= ? ORDER BY first DESC LIMIT 1");
-  const qEpss = db.prepare("SELECT first, data FROM epss WHERE first <= ? ORDER BY first DESC LIMIT 1");
+      const qChunk = db.prepare(
+        "SELECT first, data FROM packages WHERE namespace = ? AND first <= ? ORDER BY first DESC LIMIT 1",
+      );
+      const qBlockFor = db.prepare("SELECT bid FROM blocks WHERE first <= ? ORDER BY first DESC LIMIT 1");
+      const qBlock = db.prepare("SELECT data FROM blocks WHERE bid = ?");
+      const qRefs = db.prepare("SELECT first, data FROM refs WHERE first <= ? ORDER BY first DESC LIMIT 1");
+      const qKev = db.prepare("SELECT first, data FROM kev WHERE first <= ? ORDER BY first DESC LIMIT 1");
+      const qEpss = db.prepare("SELECT first, data FROM epss WHERE first <= ? ORDER BY first DESC LIMIT 1");
+      return { nsRows, manifest, nsSet, blockSize, qChunk, qBlockFor, qBlock, qRefs, qKev, qEpss };
+    } catch (e) {
+      db.close();
+      throw new VigilError(
+        "ADVISORY_DB",
+        `${path}: snapshot layout does not match this version of Vigil (${(e as Error).message}); rebuild it with \`vigil db build\` or \`vigil db update\``,
+        { cause: e },
+      );
+    }
+  })();
+  const { nsRows, manifest, nsSet, blockSize, qChunk, qBlockFor, qBlock, qRefs, qKev, qEpss } = prepared;
   const cveChunkCache = new Map<string, Map<string, unknown>>();
   const cveLookup = <T>(table: "kev" | "epss", q: typeof qKev, cve: string): T | undefined => {
     const row = q.get(cve) as { first: string; data: Buffer } | undefined;

@@ -156,3 +156,25 @@ describe("snapshot build failures", () => {
     expect(() => openSnapshot(join(dir, "none.sqlite"))).toThrow(/no advisory database/);
   });
 });
+
+describe("snapshot of another layout", () => {
+  it("is a clear ADVISORY_DB error, not a SQL error", async () => {
+    const { copyFileSync } = await import("node:fs");
+    const Database = (await import("better-sqlite3")).default;
+    const other = join(dir, "other-layout.sqlite");
+    copyFileSync(join(dir, "a.sqlite"), other);
+    const db = new Database(other);
+    db.exec("ALTER TABLE packages RENAME COLUMN first TO first_name");
+    db.close();
+    const err = (() => {
+      try {
+        openSnapshot(other);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).code).toBe("ADVISORY_DB");
+    expect((err as VigilError).message).toMatch(/snapshot layout does not match this version of Vigil/);
+  });
+});
