@@ -16,6 +16,8 @@ export interface Logger {
    * --quiet. An empty message clears it. Optional for hand-made loggers.
    */
   status?(message: string): void;
+  /** True when `status` lines are shown (stderr is a terminal and not --quiet). */
+  readonly interactive?: boolean;
   readonly warnings: readonly string[];
 }
 
@@ -40,6 +42,7 @@ export function createLogger(
   };
   return {
     warnings,
+    interactive,
     progress(message) {
       clearStatus();
       if (!opts.quiet) stream.write(`    ✓ ${sanitizeTerminal(message)}\n`);

@@ -70,6 +70,14 @@ interface DecodedChunk {
   chunk: PackageChunk;
 }
 
+/** SQLite's BINARY collation order (UTF-8 bytes) for strings, which JS `<` (UTF-16 units) can differ from. */
+function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  // ASCII fast path: UTF-16 and UTF-8 orders agree.
+  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : 1;
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
 export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStore {
   if (!existsSync(path))
     throw new VigilError(
@@ -134,15 +142,14 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       const blockSize =
         typeof meta.get("blockSize") === "number" ? (meta.get("blockSize") as number) : BLOCK_SIZE;
 
-      const qChunk = db.prepare(
-        "SELECT first, data FROM packages WHERE namespace = ? AND first <= ? ORDER BY first DESC LIMIT 1",
-      );
+      // the package index's layout, checked up front (lookups read it by binary search, see chunkFor)
+      db.prepare("SELECT first, data FROM packages WHERE namespace = ? AND first = ?");
       const qBlockFor = db.prepare("SELECT bid FROM blocks WHERE first <= ? ORDER BY first DESC LIMIT 1");
       const qBlock = db.prepare("SELECT data FROM blocks WHERE bid = ?");
       const qRefs = db.prepare("SELECT first, data FROM refs WHERE first <= ? ORDER BY first DESC LIMIT 1");
       const qKev = db.prepare("SELECT first, data FROM kev WHERE first <= ? ORDER BY first DESC LIMIT 1");
       const qEpss = db.prepare("SELECT first, data FROM epss WHERE first <= ? ORDER BY first DESC LIMIT 1");
-      return { nsRows, manifest, nsSet, blockSize, qChunk, qBlockFor, qBlock, qRefs, qKev, qEpss };
+      return { nsRows, manifest, nsSet, blockSize, qBlockFor, qBlock, qRefs, qKev, qEpss };
     } catch (e) {
       db.close();
       throw new VigilError(
@@ -152,17 +159,29 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       );
     }
   })();
-  const { nsRows, manifest, nsSet, blockSize, qChunk, qBlockFor, qBlock, qRefs, qKev, qEpss } = prepared;
+  const { nsRows, manifest, nsSet, blockSize, qBlockFor, qBlock, qRefs, qKev, qEpss } = prepared;
   const cveChunkCache = new Map<string, Map<string, unknown>>();
-  const cveLookup = <T>(table: "kev" | "epss", q: typeof qKev, cve: string): T | undefined => {
-    const row = q.get(cve) as { first: string; data: Buffer } | undefined;
-    if (!row) return undefined;
-    const ck = `${table}\u0000${row.first}`;
+  const cveFirsts = new Map<string, string[]>();
+  const cveLookup = <T>(table: "kev" | "epss", _q: typeof qKev, cve: string): T | undefined => {
+    let firsts = cveFirsts.get(table);
+    if (!firsts) {
+      firsts = (db.prepare(`SELECT first FROM ${table} ORDER BY first`).all() as { first: string }[]).map(
+        (r) => r.first,
+      );
+      cveFirsts.set(table, firsts);
+    }
+    const first = floorKey(firsts, cve);
+    if (first === undefined) return undefined;
+    const ck = `${table}\u0000${first}`;
     let m = cveChunkCache.get(ck);
     if (!m) {
+      const row = db.prepare(`SELECT data FROM ${table} WHERE first = ?`).get(first) as
+        | { data: Buffer }
+        | undefined;
+      if (!row) return undefined;
       const c = decodeJson<CveChunk<unknown>>(row.data);
       m = new Map(c.a.map((a, i) => [a, c.v[i]]));
-      remember(cveChunkCache, ck, m, 256);
+      remember(cveChunkCache, ck, m, 4096);
     }
     return m.get(cve) as T | undefined;
   };
@@ -179,13 +198,40 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     m.set(k, v);
   };
 
+  // The first names of a namespace's chunks, loaded once: a lookup is a binary search, not a query,
+  // and a chunk's data is read (and decoded) only when it is not cached yet.
+  const qFirsts = db.prepare("SELECT first FROM packages WHERE namespace = ? ORDER BY first");
+  const qChunkData = db.prepare("SELECT data FROM packages WHERE namespace = ? AND first = ?");
+  const firstsByNs = new Map<string, string[]>();
+  const floorKey = (keys: readonly string[], key: string): string | undefined => {
+    let lo = 0;
+    let hi = keys.length - 1;
+    let found: string | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const k = keys[mid]!;
+      if (compareUtf8(k, key) <= 0) {
+        found = k;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+
   /** The chunk that would hold `name` in `namespace`. */
   const chunkFor = (namespace: string, name: string): DecodedChunk | undefined => {
-    const row = qChunk.get(namespace, name) as { first: string; data: Buffer } | undefined;
-    if (!row) return undefined;
-    const ck = `${namespace}\u0000${row.first}`;
+    let firsts = firstsByNs.get(namespace);
+    if (!firsts) {
+      firsts = (qFirsts.all(namespace) as { first: string }[]).map((r) => r.first);
+      firstsByNs.set(namespace, firsts);
+    }
+    const first = floorKey(firsts, name);
+    if (first === undefined) return undefined;
+    const ck = `${namespace}\u0000${first}`;
     let c = chunkCache.get(ck);
     if (!c) {
+      const row = qChunkData.get(namespace, first) as { data: Buffer } | undefined;
+      if (!row) return undefined;
       const chunk = decodeJson<PackageChunk>(row.data);
       c = { chunk, names: new Map(chunk.n.map((n, i) => [n, i])) };
       remember(chunkCache, ck, c, 4096);

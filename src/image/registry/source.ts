@@ -159,6 +159,7 @@ export async function openRegistryImage(
         stream.destroy();
         throw new VigilError("LIMIT", `${where}: blob ${l.digest} is larger than the image size limit`);
       }
+      if (!opts.logger.interactive) return stream; // no bar to draw: no extra stream stage
       const tracked = stream.pipe(progress.track());
       stream.on("error", (err) => tracked.destroy(err));
       tracked.on("end", () => {
