@@ -4,7 +4,14 @@ import type { Logger } from "../../core/logger.js";
 import { sha256 as sha256Digest, verifyDigest } from "../image-config.js";
 import { Authenticator, isLoopbackHost } from "./auth.js";
 import type { Credentials } from "./credentials.js";
-import { bodyStream, type HttpOptions, type HttpResponse, httpRequest, readBody, redactUrl } from "./http.js";
+import {
+  type HttpOptions,
+  type HttpResponse,
+  httpGetStream,
+  httpRequest,
+  readBody,
+  redactUrl,
+} from "./http.js";
 
 export const MEDIA_TYPES = {
   dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
@@ -164,13 +171,33 @@ export class RegistryClient {
   /** Streams a blob. The caller verifies its digest while consuming (the layer walk does). */
   async openBlob(repo: string, digest: string): Promise<{ stream: Readable; size?: number }> {
     const what = `blob ${digest} of ${repo}`;
-    const res = await this.call(`${repo}/blobs/${digest}`, RegistryClient.pullScope(repo), {});
-    if (res.status !== 200) return this.fail(res, what);
-    const size = Number(res.headers.get("content-length"));
-    return {
-      stream: bodyStream(res, what, this.opts.http?.idleTimeoutMs),
-      size: Number.isFinite(size) ? size : undefined,
-    };
+    const scope = RegistryClient.pullScope(repo);
+    const url = `${this.baseUrl}${repo}/blobs/${digest}`;
+    const headers: Record<string, string> = {};
+    const known = this.auth.headerFor(scope);
+    if (known) headers.authorization = known;
+    let res = await httpGetStream(url, headers, this.opts.http);
+    if (res.status === 401) {
+      res.stream.resume();
+      const challenge = res.headers["www-authenticate"];
+      headers.authorization = await this.auth.answer(
+        Array.isArray(challenge) ? challenge[0]! : (challenge ?? null),
+        scope,
+      );
+      res = await httpGetStream(url, headers, this.opts.http);
+      if (res.status === 401) {
+        res.stream.resume();
+        throw new VigilError("AUTH", `registry ${this.host} refused the credentials for ${what}`);
+      }
+    }
+    if (res.status !== 200) {
+      res.stream.resume();
+      if (res.status === 404) throw new VigilError("NOT_FOUND", `${what} not found on ${this.host}`);
+      if (res.status === 403) throw new VigilError("AUTH", `access to ${what} on ${this.host} denied`);
+      throw new VigilError("REGISTRY", `${this.host} answered HTTP ${res.status} for ${what}`);
+    }
+    const size = Number(res.headers["content-length"]);
+    return { stream: res.stream, size: Number.isFinite(size) ? size : undefined };
   }
 
   /** Reads a small blob (config, attestation layer) whole and verifies its digest. */

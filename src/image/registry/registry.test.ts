@@ -435,6 +435,33 @@ describe("hostile registry responses", () => {
     }
   });
 
+  it("times out a blob body that stalls mid-transfer, and follows a blob redirect without the credentials", async () => {
+    let sawAuthOnRedirect: string | undefined;
+    const s = await fakeServer((req, res) => {
+      if (req.url?.startsWith("/storage/")) {
+        sawAuthOnRedirect = req.headers.authorization;
+        res.writeHead(200, { "content-length": "1000" });
+        res.write(Buffer.alloc(10));
+        return; // stalls
+      }
+      res.writeHead(307, { location: `http://localhost:${s.host.split(":")[1]}/storage/blob` }).end();
+    });
+    try {
+      const c = new RegistryClient(s.host, {
+        credentials: { registryToken: "secret-token", origin: "test" },
+        http: { idleTimeoutMs: 300, retries: 0 },
+      });
+      const { stream } = await c.openBlob("x/y", `sha256:${"a".repeat(64)}`);
+      const t0 = Date.now();
+      await expect(streamToBuffer(stream)).rejects.toThrow(/stalled/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(sawAuthOnRedirect).toBeUndefined(); // 127.0.0.1 → localhost is another origin
+    } finally {
+      s.server.closeAllConnections();
+      s.server.close();
+    }
+  });
+
   it("retries 429 and 5xx with backoff, then gives up with a clear error", async () => {
     const img = await manifestFor();
     let calls = 0;
