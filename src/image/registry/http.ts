@@ -87,27 +87,41 @@ async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Pr
   }
 }
 
-/** Performs a request with redirects and retries. The caller consumes or cancels `body`. */
-export async function httpRequest(
+/** What the redirect/retry driver needs to know about one response. */
+interface Hop<R> {
+  res: R;
+  status: number;
+  location?: string;
+  retryAfter?: string;
+  /** Drops the body (redirects, retried answers). */
+  discard(): Promise<void> | void;
+}
+
+/**
+ * Redirects (bounded, loops detected, `Authorization` dropped when leaving the origin) and retries with
+ * backoff on 429, 5xx and connection failures, around one request function. Shared by the fetch-based
+ * requests and the streaming blob GETs.
+ */
+async function driveRequest<R>(
   url: string,
-  req: HttpRequest = {},
-  opts: HttpOptions = {},
-): Promise<HttpResponse> {
-  const o = { ...DEFAULTS, ...opts };
+  headers: Record<string, string>,
+  o: Required<HttpOptions>,
+  send: (target: string, headers: Record<string, string>) => Promise<Hop<R>>,
+): Promise<R> {
   let attempt = 0;
   for (;;) {
     let current = url;
-    let headers = { ...(req.headers ?? {}) };
+    let hdrs = { ...headers };
     const seen = new Set<string>();
-    let res: HttpResponse;
+    let hop: Hop<R>;
     try {
       for (let hops = 0; ; hops++) {
-        res = await once(current, { ...req, headers }, o);
-        if (![301, 302, 303, 307, 308].includes(res.status)) break;
-        await res.body?.cancel().catch(() => {});
-        const loc = res.headers.get("location");
-        if (!loc) throw new VigilError("REGISTRY", `redirect without a Location from ${redactUrl(current)}`);
-        const next = new URL(loc, current).toString();
+        hop = await send(current, hdrs);
+        if (![301, 302, 303, 307, 308].includes(hop.status)) break;
+        await hop.discard();
+        if (!hop.location)
+          throw new VigilError("REGISTRY", `redirect without a Location from ${redactUrl(current)}`);
+        const next = new URL(hop.location, current).toString();
         if (seen.has(next) || hops + 1 > o.maxRedirects)
           throw new VigilError(
             "REGISTRY",
@@ -115,8 +129,8 @@ export async function httpRequest(
           );
         seen.add(next);
         if (new URL(next).origin !== new URL(current).origin) {
-          const { authorization: _a, Authorization: _b, ...rest } = headers;
-          headers = rest;
+          const { authorization: _a, Authorization: _b, ...rest } = hdrs;
+          hdrs = rest;
         }
         current = next;
       }
@@ -128,17 +142,38 @@ export async function httpRequest(
       }
       throw err;
     }
-    if ((res.status === 429 || res.status >= 500) && attempt < o.retries) {
+    if ((hop.status === 429 || hop.status >= 500) && attempt < o.retries) {
       attempt++;
-      await res.body?.cancel().catch(() => {});
-      const ra = Number(res.headers.get("retry-after"));
+      await hop.discard();
+      const ra = Number(hop.retryAfter);
       const wait =
         Number.isFinite(ra) && ra > 0 ? Math.min(ra * 1000, 10_000) : o.backoffMs * 2 ** (attempt - 1);
       await sleep(Math.min(wait, 10_000));
       continue;
     }
-    return res;
+    return hop.res;
   }
+}
+
+/** Performs a request with redirects and retries. The caller consumes or cancels `body`. */
+export async function httpRequest(
+  url: string,
+  req: HttpRequest = {},
+  opts: HttpOptions = {},
+): Promise<HttpResponse> {
+  const o = { ...DEFAULTS, ...opts };
+  return driveRequest(url, req.headers ?? {}, o, async (target, headers) => {
+    const res = await once(target, { ...req, headers }, o);
+    return {
+      res,
+      status: res.status,
+      location: res.headers.get("location") ?? undefined,
+      retryAfter: res.headers.get("retry-after") ?? undefined,
+      discard: async () => {
+        await res.body?.cancel().catch(() => {});
+      },
+    };
+  });
 }
 
 /** Reads a whole (small) body, failing once it exceeds `maxBytes` or stalls longer than the idle timeout. */
@@ -248,49 +283,16 @@ export async function httpGetStream(
       });
       req.end();
     });
-  let attempt = 0;
-  for (;;) {
-    let current = url;
-    let hdrs = { ...headers };
-    const seen = new Set<string>();
-    let res: StreamResponse;
-    try {
-      for (let hops = 0; ; hops++) {
-        res = await once1(current, hdrs);
-        if (![301, 302, 303, 307, 308].includes(res.status)) break;
-        res.stream.resume();
-        const loc = res.headers.location;
-        if (!loc) throw new VigilError("REGISTRY", `redirect without a Location from ${redactUrl(current)}`);
-        const next = new URL(loc, current).toString();
-        if (seen.has(next) || hops + 1 > o.maxRedirects)
-          throw new VigilError(
-            "REGISTRY",
-            `too many redirects (or a redirect loop) fetching ${redactUrl(url)}`,
-          );
-        seen.add(next);
-        if (new URL(next).origin !== new URL(current).origin) {
-          const { authorization: _a, ...rest } = hdrs;
-          hdrs = rest;
-        }
-        current = next;
-      }
-    } catch (err) {
-      if (err instanceof VigilError && err.code === "NETWORK" && attempt < o.retries) {
-        attempt++;
-        await sleep(Math.min(o.backoffMs * 2 ** (attempt - 1), 5000));
-        continue;
-      }
-      throw err;
-    }
-    if ((res.status === 429 || res.status >= 500) && attempt < o.retries) {
-      attempt++;
-      res.stream.resume();
-      const ra = Number(res.headers["retry-after"]);
-      await sleep(
-        Math.min(Number.isFinite(ra) && ra > 0 ? ra * 1000 : o.backoffMs * 2 ** (attempt - 1), 10_000),
-      );
-      continue;
-    }
-    return res;
-  }
+  return driveRequest(url, headers, o, async (target, hdrs) => {
+    const res = await once1(target, hdrs);
+    const loc = res.headers.location;
+    const ra = res.headers["retry-after"];
+    return {
+      res,
+      status: res.status,
+      ...(loc ? { location: loc } : {}),
+      ...(typeof ra === "string" ? { retryAfter: ra } : {}),
+      discard: () => void res.stream.resume(),
+    };
+  });
 }
