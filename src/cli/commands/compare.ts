@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { EXIT_VULNERABILITIES_FOUND, VigilError } from "../../core/errors.js";
 import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
-import { addVulnOptions, collectList } from "./cves.js";
+import { addVulnOptions, analyzeOptionsFrom, collectList } from "./cves.js";
 
 interface CompareFlags extends RawImageOptions {
   to: string;
@@ -83,19 +83,7 @@ async function runCompare(image: string, flags: CompareFlags): Promise<void> {
   const common = imageOptionsFrom(flags);
   const { logger } = common;
   const { analyzeImage } = await import("../../match/analyze.js");
-  const analyze = (ref: string) =>
-    analyzeImage(ref, {
-      platform: common.platform,
-      limits: common.limits,
-      logger,
-      ...(flags.db ? { db: flags.db } : {}),
-      requireFreshDb: flags.requireFreshDb === true,
-      includeDistroIgnored: flags.includeDistroIgnored === true,
-      vexLocations: flags.vexLocation ?? [],
-      ...(flags.vexAuthor?.length ? { vexAuthors: flags.vexAuthor.map((s) => new RegExp(s)) } : {}),
-      cache: flags.cache !== false,
-      ...(common.registry ? { registry: common.registry } : {}),
-    });
+  const analyze = (ref: string) => analyzeImage(ref, analyzeOptionsFrom(flags, common));
   const a = await analyze(image);
   const b = await analyze(flags.to);
   for (const w of [...new Set([...a.warnings, ...b.warnings])]) logger.warn(w);

@@ -88,6 +88,35 @@ export function addVulnOptions(cmd: Command): Command {
     .option("--no-cache", "neither read nor write the SBOM and layer caches");
 }
 
+/** The flags `addVulnOptions` declares, as commander hands them to the action. */
+export interface VulnFlags {
+  vexLocation?: string[];
+  vexAuthor?: string[];
+  includeDistroIgnored?: boolean;
+  db?: string;
+  requireFreshDb?: boolean;
+  cache?: boolean;
+}
+
+/** `analyzeImage` options from the shared image flags and the VEX/DB flags (cves, quickview, compare). */
+export function analyzeOptionsFrom(
+  flags: VulnFlags,
+  common: ReturnType<typeof imageOptionsFrom>,
+): import("../../match/analyze.js").AnalyzeOptions {
+  return {
+    platform: common.platform,
+    limits: common.limits,
+    logger: common.logger,
+    ...(flags.db ? { db: flags.db } : {}),
+    requireFreshDb: flags.requireFreshDb === true,
+    includeDistroIgnored: flags.includeDistroIgnored === true,
+    vexLocations: flags.vexLocation ?? [],
+    ...(flags.vexAuthor?.length ? { vexAuthors: regexes(flags.vexAuthor, "--vex-author")! } : {}),
+    cache: flags.cache !== false,
+    ...(common.registry ? { registry: common.registry } : {}),
+  };
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("cves")
@@ -154,18 +183,7 @@ export async function runCves(image: string, flags: CvesFlags): Promise<void> {
   const common = imageOptionsFrom(flags);
   const { logger } = common;
   const { analyzeImage } = await import("../../match/analyze.js");
-  const analysis = await analyzeImage(image, {
-    platform: common.platform,
-    limits: common.limits,
-    logger,
-    ...(flags.db ? { db: flags.db } : {}),
-    requireFreshDb: flags.requireFreshDb === true,
-    includeDistroIgnored: flags.includeDistroIgnored === true,
-    vexLocations: flags.vexLocation ?? [],
-    ...(flags.vexAuthor?.length ? { vexAuthors: regexes(flags.vexAuthor, "--vex-author")! } : {}),
-    cache: flags.cache !== false,
-    ...(common.registry ? { registry: common.registry } : {}),
-  });
+  const analysis = await analyzeImage(image, analyzeOptionsFrom(flags, common));
   for (const w of analysis.warnings) logger.warn(w);
   let findings = analysis.findings;
   {

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
-import { addVulnOptions, regexes } from "./cves.js";
+import { addVulnOptions, analyzeOptionsFrom } from "./cves.js";
 
 interface QuickviewFlags extends RawImageOptions {
   vexLocation?: string[];
@@ -30,18 +30,7 @@ export function register(program: Command): void {
     const common = imageOptionsFrom(flags);
     const { logger } = common;
     const { analyzeImage } = await import("../../match/analyze.js");
-    const analysis = await analyzeImage(image, {
-      platform: common.platform,
-      limits: common.limits,
-      logger,
-      ...(flags.db ? { db: flags.db } : {}),
-      requireFreshDb: flags.requireFreshDb === true,
-      includeDistroIgnored: flags.includeDistroIgnored === true,
-      vexLocations: flags.vexLocation ?? [],
-      ...(flags.vexAuthor?.length ? { vexAuthors: regexes(flags.vexAuthor, "--vex-author")! } : {}),
-      cache: flags.cache !== false,
-      ...(common.registry ? { registry: common.registry } : {}),
-    });
+    const analysis = await analyzeImage(image, analyzeOptionsFrom(flags, common));
     for (const w of analysis.warnings) logger.warn(w);
     const { countFindings, renderQuickview } = await import("../../report/index.js");
     const counts = countFindings(analysis.findings);
