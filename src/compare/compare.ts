@@ -3,6 +3,7 @@
  * and downgraded, vulnerabilities added and removed, and the per-severity delta. Pure: takes two
  * analyses (SBOM + findings) and returns the difference; rendering lives in report/compare.ts.
  */
+import { severityRank } from "../match/severity.js";
 import type { Finding } from "../match/types.js";
 import { countFindings, type SeverityCounts } from "../report/model.js";
 import type { Package, Sbom } from "../sbom/model.js";
@@ -49,6 +50,11 @@ export interface ComparisonResult {
   vulnerabilities: { added: Finding[]; removed: Finding[] };
   env: { added: string[]; removed: string[] };
   labels: { added: string[]; removed: string[] };
+}
+
+/** Most severe first, then by id. */
+function bySeverity(a: Finding, b: Finding): number {
+  return severityRank(a.severity.rating) - severityRank(b.severity.rating) || a.id.localeCompare(b.id);
 }
 
 export function packageKey(p: Pick<Package, "type" | "namespace" | "name" | "arch">): string {
@@ -127,8 +133,8 @@ export function comparePair(analyzed: Analysis, comparison: Analysis): Compariso
     const idsB = new Set((fb.get(key) ?? []).map((f) => `${f.id}@${f.package.version}`));
     const idsA = new Set((fa.get(key) ?? []).map((f) => `${f.id}@${f.package.version}`));
     const sameId = (f: Finding, set: Set<string>) => [...set].some((s) => s.startsWith(`${f.id}@`));
-    const addedVulns = (fa.get(key) ?? []).filter((f) => !sameId(f, idsB));
-    const removedVulns = (fb.get(key) ?? []).filter((f) => !sameId(f, idsA));
+    const addedVulns = (fa.get(key) ?? []).filter((f) => !sameId(f, idsB)).sort(bySeverity);
+    const removedVulns = (fb.get(key) ?? []).filter((f) => !sameId(f, idsA)).sort(bySeverity);
     const unchangedVulns = (fa.get(key) ?? []).filter((f) => sameId(f, idsB));
     vulnsAdded.push(...addedVulns);
     vulnsRemoved.push(...removedVulns);
