@@ -80,7 +80,7 @@ export function encodeBlock(value: unknown): Buffer {
   const json = Buffer.from(JSON.stringify(value), "utf8");
   const z = brotliCompressSync(json, {
     params: {
-      [constants.BROTLI_PARAM_QUALITY]: 6,
+      [constants.BROTLI_PARAM_QUALITY]: 9,
       [constants.BROTLI_PARAM_LGWIN]: 22,
       [constants.BROTLI_PARAM_SIZE_HINT]: json.length,
     },
