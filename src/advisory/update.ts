@@ -11,14 +11,17 @@ import { VigilError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { type AdvisoryConfig, loadAdvisoryConfig } from "./config.js";
 import { downloadNvdApi, downloadToCache, type FetchOptions, isUrl } from "./fetch.js";
+import { artifactReference } from "./oci-artifact.js";
 import { buildSnapshot, type FeedSource } from "./store/build.js";
 import { openSnapshot } from "./store/open.js";
 import type { SnapshotManifest } from "./types.js";
 
 export interface UpdateOptions {
   target: string;
-  /** A snapshot to install (URL or file). When absent, rebuild from feeds. */
+  /** A snapshot to install (URL, file, or `oci://REF` in a registry). When absent, rebuild from feeds. */
   from?: string;
+  /** Registry access for `oci://` sources. */
+  registry?: import("../image/types.js").RegistryAccess;
   offline?: boolean;
   config?: AdvisoryConfig;
   /** Explicit feed sources (`feed=URL|PATH` or URL/PATH) instead of the configured ones. */
@@ -114,11 +117,13 @@ export async function updateSnapshot(opts: UpdateOptions): Promise<UpdateResult>
         if (opts.offline) throw new VigilError("USAGE", "--offline cannot download a snapshot from a URL");
         const { path } = await downloadToCache(opts.from, { ...opts.fetch, logger });
         copyFileSync(path, candidate);
-      } else if (/^oci:\/\//.test(opts.from) || /^registry:\/\//.test(opts.from)) {
-        throw new VigilError(
-          "USAGE",
-          "snapshots from OCI registries are not supported yet; use a URL or a file",
-        );
+      } else if (artifactReference(opts.from)) {
+        if (opts.offline) throw new VigilError("USAGE", "--offline cannot pull a snapshot from a registry");
+        const { pullSnapshotArtifact } = await import("./oci-artifact.js");
+        await pullSnapshotArtifact(artifactReference(opts.from)!, candidate, {
+          logger,
+          ...(opts.registry ? { registry: opts.registry } : {}),
+        });
       } else {
         try {
           copyFileSync(opts.from, candidate);

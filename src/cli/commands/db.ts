@@ -61,7 +61,11 @@ export function register(program: Command): void {
 
   db.command("update")
     .description("Fetch or rebuild the advisory database and swap it in atomically")
-    .option("--from <url-or-file>", "install this snapshot (URL or file) instead of rebuilding from feeds")
+    .option(
+      "--from <source>",
+      "install this snapshot (URL, file, or oci://REGISTRY/REPO:TAG) instead of rebuilding from feeds",
+    )
+    .option("--insecure-registry <host>", "allow plain HTTP to this registry (oci:// sources)", collect)
     .option(
       "-s, --source <source>",
       "rebuild from these sources instead of the configured feeds (repeatable)",
@@ -72,7 +76,15 @@ export function register(program: Command): void {
     .option("-q, --quiet", "no progress output")
     .option("--verbose", "debug output")
     .action(
-      async (flags: CommonFlags & { from?: string; source?: string[]; offline?: boolean; db: string }) => {
+      async (
+        flags: CommonFlags & {
+          from?: string;
+          source?: string[];
+          offline?: boolean;
+          db: string;
+          insecureRegistry?: string[];
+        },
+      ) => {
         const logger = createLogger({ quiet: flags.quiet, verbose: flags.verbose });
         const cfg = loadAdvisoryConfig();
         const from = flags.from ?? (flags.source ? undefined : cfg.snapshotUrl);
@@ -83,9 +95,36 @@ export function register(program: Command): void {
           sources: flags.source,
           config: cfg,
           logger,
+          ...(flags.insecureRegistry?.length
+            ? { registry: { insecureRegistries: flags.insecureRegistry } }
+            : {}),
         });
       },
     );
+
+  db.command("push")
+    .description("Publish a snapshot to a registry as an OCI artifact (for `db update --from oci://…`)")
+    .argument("<file>", "snapshot file (verified before it is pushed)")
+    .argument("<reference>", "REGISTRY/REPO[:TAG], e.g. registry.example:5000/vigil/advisories:latest")
+    .option("--insecure-registry <host>", "allow plain HTTP to this registry", collect)
+    .option("-q, --quiet", "no progress output")
+    .option("--verbose", "debug output")
+    .action(async (file: string, reference: string, flags: CommonFlags & { insecureRegistry?: string[] }) => {
+      const logger = createLogger({ quiet: flags.quiet, verbose: flags.verbose });
+      const store = openSnapshot(file);
+      try {
+        store.verify();
+      } finally {
+        store.close();
+      }
+      const { pushSnapshotArtifact } = await import("../../advisory/oci-artifact.js");
+      await pushSnapshotArtifact(file, reference.replace(/^(oci|registry):\/\//, ""), {
+        logger,
+        ...(flags.insecureRegistry?.length
+          ? { registry: { insecureRegistries: flags.insecureRegistry } }
+          : {}),
+      });
+    });
 
   db.command("status")
     .description("Show the advisory database's version, age, feeds and counts")
