@@ -2,9 +2,8 @@
  * Builds small real images in memory for registry tests: layers are real tar archives (tar-stream)
  * of real file contents, gzip-compressed, with a config and an OCI/Docker manifest. Test-only.
  */
-import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import tar from "tar-stream";
+import { sha256, type TarEntrySpec, tarOf as tarEntries } from "../../test-helpers/build-image.js";
 import type { RegistryClient } from "../client.js";
 
 export interface LayerFile {
@@ -21,29 +20,24 @@ export interface BuiltImage {
   mediaType: string;
 }
 
-const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const sha = sha256;
 
+/** A tar of the files, with their parent directories, through the layer walk's own test helper. */
 export async function tarOf(files: LayerFile[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on("data", (c: unknown) => void chunks.push(c as Buffer));
-  const done = new Promise<void>((r) => pack.on("end", () => r()));
   const dirs = new Set<string>();
+  const entries: TarEntrySpec[] = [];
   for (const f of files) {
     const parts = f.path.replace(/^\//, "").split("/");
     for (let i = 1; i < parts.length; i++) {
       const d = parts.slice(0, i).join("/");
       if (!dirs.has(d)) {
         dirs.add(d);
-        pack.entry({ name: `${d}/`, type: "directory", mode: 0o755, mtime: new Date(0) });
+        entries.push({ name: `${d}/`, type: "directory" });
       }
     }
-    const body = Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content);
-    pack.entry({ name: parts.join("/"), mode: 0o644, mtime: new Date(0) }, body);
+    entries.push({ name: parts.join("/"), content: f.content });
   }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return tarEntries(entries);
 }
 
 export async function buildImage(
