@@ -15,7 +15,7 @@
 import { normaliseRating } from "../cvss.js";
 import { DEBIAN_CODENAMES, debianNamespace } from "../namespaces.js";
 import type { AdvisoryRecord, AdvisoryStatus, AffectedPackage } from "../types.js";
-import { cleanId, cleanText, isObject } from "./text.js";
+import { cleanId, cleanText, isObject, jsonDocument } from "./text.js";
 import type { Feed, FeedContext, FeedFile, FeedItem } from "./types.js";
 
 // ---------------------------------------------------------------- tracker JSON
@@ -64,17 +64,8 @@ function trackerEntry(
 }
 
 function* parseTracker(file: FeedFile, ctx: FeedContext): Generator<FeedItem> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(file.data.toString("utf8"));
-  } catch (e) {
-    ctx.skip(file.name, `invalid JSON (${(e as Error).message.slice(0, 100)})`);
-    return;
-  }
-  if (!isObject(doc)) {
-    ctx.skip(file.name, "not a tracker JSON object");
-    return;
-  }
+  const doc = jsonDocument(file.data, file.name, (n, r) => ctx.skip(n, r), "a tracker JSON object");
+  if (!isObject(doc)) return;
   for (const [rawPkg, cves] of Object.entries(doc)) {
     const pkg = cleanId(rawPkg, 256);
     if (!pkg || !isObject(cves)) {

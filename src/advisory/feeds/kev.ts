@@ -1,6 +1,6 @@
 /** CISA Known Exploited Vulnerabilities catalog (JSON, optionally gzipped). */
 import type { KevEntry } from "../types.js";
-import { cleanId, cleanText, isObject } from "./text.js";
+import { cleanId, cleanText, isObject, jsonDocument } from "./text.js";
 import type { Feed, FeedFile, FeedItem } from "./types.js";
 
 export function detectKev(file: FeedFile): boolean {
@@ -13,13 +13,8 @@ export const kevFeed: Feed = {
   name: "kev",
   detect: detectKev,
   async *parse(file, ctx) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(file.data.toString("utf8"));
-    } catch (e) {
-      ctx.skip(file.name, `invalid JSON (${(e as Error).message.slice(0, 100)})`);
-      return;
-    }
+    const doc = jsonDocument(file.data, file.name, (n, r) => ctx.skip(n, r));
+    if (doc === undefined) return;
     const list =
       isObject(doc) && Array.isArray(doc.vulnerabilities) ? doc.vulnerabilities : isObject(doc) ? [doc] : [];
     const out: FeedItem[] = [];

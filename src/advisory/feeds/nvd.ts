@@ -8,7 +8,7 @@
 
 import { cvssFromVector, normaliseRating } from "../cvss.js";
 import type { AdvisoryRecord, AffectedPackage, Cvss, SeverityEntry } from "../types.js";
-import { cleanId, cleanList, cleanText, isObject, isoDate } from "./text.js";
+import { cleanId, cleanList, cleanText, isObject, isoDate, jsonDocument } from "./text.js";
 import type { Feed, FeedContext, FeedFile, FeedItem } from "./types.js";
 
 const MAX_CPES = 500;
@@ -224,17 +224,8 @@ function cve11(item: Record<string, unknown>): AdvisoryRecord | string {
 }
 
 function* parseNvd(file: FeedFile, ctx: FeedContext): Generator<FeedItem> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(file.data.toString("utf8"));
-  } catch (e) {
-    ctx.skip(file.name, `invalid JSON (${(e as Error).message.slice(0, 100)})`);
-    return;
-  }
-  if (!isObject(doc)) {
-    ctx.skip(file.name, "not an NVD document");
-    return;
-  }
+  const doc = jsonDocument(file.data, file.name, (n, r) => ctx.skip(n, r), "an NVD document");
+  if (!isObject(doc)) return;
   if (Array.isArray(doc.vulnerabilities)) {
     for (const [i, v] of doc.vulnerabilities.entries()) {
       const r = isObject(v) && isObject(v.cve) ? cve20(v.cve) : "entry without cve";

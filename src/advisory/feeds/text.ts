@@ -41,3 +41,27 @@ export function isoDate(value: unknown): string | undefined {
   const t = Date.parse(hasZone || !/T/.test(s) ? s : `${s}Z`);
   return Number.isNaN(t) ? s : new Date(t).toISOString();
 }
+
+/**
+ * A feed file's JSON document, or undefined after `skip` names the problem (invalid JSON, or not an
+ * object when `expect` says what object was expected).
+ */
+export function jsonDocument(
+  data: Buffer,
+  name: string,
+  skip: (name: string, reason: string) => void,
+  expect?: string,
+): unknown {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(data.toString("utf8"));
+  } catch (e) {
+    skip(name, `invalid JSON (${(e as Error).message.slice(0, 100)})`);
+    return undefined;
+  }
+  if (expect && !isObject(doc)) {
+    skip(name, `not ${expect}`);
+    return undefined;
+  }
+  return doc;
+}
