@@ -2,13 +2,9 @@
  * pnpm-lock.yaml, lockfile versions 5.x ("/name/1.2.3_peer"), 6.x ("/name@1.2.3(peer@1)") and 9.x
  * ("name@1.2.3" in `packages`, peers in `snapshots`).
  */
-import { lazyModule } from "../../core/lazy.js";
-
-const yaml = lazyModule<typeof import("yaml")>("yaml");
-const parseYaml = (text: string, options: import("yaml").ToJSOptions): unknown => yaml().parse(text, options);
-
 import { type NpmRecord, validNpmName, validVersion } from "./model.js";
 import type { LockParse } from "./package-lock.js";
+import { yamlMapping } from "./yaml-doc.js";
 
 /** Name and version from a `packages` key of any lockfile version. */
 export function pnpmKey(key: string, lockVersion: number): { name: string; version: string } | undefined {
@@ -36,18 +32,10 @@ export function pnpmKey(key: string, lockVersion: number): { name: string; versi
 
 export function parsePnpmLock(text: string): LockParse {
   const warnings: string[] = [];
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    return {
-      records: [],
-      warnings: [`not valid YAML (${(e as Error).message.split("\n")[0]?.slice(0, 120)})`],
-    };
-  }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc))
-    return { records: [], warnings: ["not a YAML mapping"] };
-  const o = doc as Record<string, unknown>;
+  const parsed = yamlMapping(text);
+  if ("warning" in parsed) return { records: [], warnings: [parsed.warning] };
+  const doc = parsed.doc;
+  const o = doc;
   const lockVersion = Number.parseFloat(String(o.lockfileVersion ?? "5"));
   const packages = o.packages;
   if (!packages || typeof packages !== "object" || Array.isArray(packages)) return { records: [], warnings };

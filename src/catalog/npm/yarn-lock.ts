@@ -2,13 +2,9 @@
  * yarn.lock: classic v1 (yarn's own line format) and berry v2+ (YAML with `__metadata`).
  * One record per resolved name@version; the entry's descriptors are kept in metadata.
  */
-import { lazyModule } from "../../core/lazy.js";
-
-const yaml = lazyModule<typeof import("yaml")>("yaml");
-const parseYaml = (text: string, options: import("yaml").ToJSOptions): unknown => yaml().parse(text, options);
-
 import { type NpmRecord, validNpmName, validVersion } from "./model.js";
 import type { LockParse } from "./package-lock.js";
+import { yamlMapping } from "./yaml-doc.js";
 
 export function parseYarnLock(text: string): LockParse {
   if (text.includes("\n__metadata:") || text.startsWith("__metadata:")) return parseBerry(text);
@@ -118,17 +114,9 @@ function parseClassic(text: string): LockParse {
 
 function parseBerry(text: string): LockParse {
   const warnings: string[] = [];
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
-  } catch (e) {
-    return {
-      records: [],
-      warnings: [`not valid YAML (${(e as Error).message.split("\n")[0]?.slice(0, 120)})`],
-    };
-  }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc))
-    return { records: [], warnings: ["not a YAML mapping"] };
+  const parsed = yamlMapping(text);
+  if ("warning" in parsed) return { records: [], warnings: [parsed.warning] };
+  const doc = parsed.doc;
   const records: NpmRecord[] = [];
   const byKey = new Map<string, NpmRecord>();
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
