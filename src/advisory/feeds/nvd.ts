@@ -120,23 +120,17 @@ function cve20(cve: Record<string, unknown>): AdvisoryRecord | string {
               const e = criteria ? cpeEntry(m, criteria) : undefined;
               if (e) affected.push(e);
             }
-  const rec: AdvisoryRecord = {
+  return nvdRecord(
     id,
-    aliases: [],
-    source: "nvd",
     affected,
-    severities: [...bySource.values()],
-    cwes: cleanList(cwes),
-    references: cleanList(refs),
-  };
-  const d = cleanText(isObject(desc) ? desc.value : undefined);
-  if (d) rec.description = d;
-  const published = isoDate(cve.published);
-  if (published) rec.published = published;
-  const modified = isoDate(cve.lastModified);
-  if (modified) rec.modified = modified;
-  if (cve.vulnStatus === "Rejected") rec.withdrawn = modified ?? published ?? "rejected";
-  return rec;
+    bySource,
+    cwes,
+    refs,
+    desc,
+    cve.published,
+    cve.lastModified,
+    () => cve.vulnStatus === "Rejected",
+  );
 }
 
 function cve11(item: Record<string, unknown>): AdvisoryRecord | string {
@@ -204,6 +198,31 @@ function cve11(item: Record<string, unknown>): AdvisoryRecord | string {
     }
   };
   if (isObject(item.configurations)) walk(item.configurations.nodes);
+  return nvdRecord(
+    id,
+    affected,
+    bySource,
+    cwes,
+    refs,
+    desc,
+    item.publishedDate,
+    item.lastModifiedDate,
+    (d) => d?.startsWith("** REJECT **") === true,
+  );
+}
+
+/** The record both NVD formats (API 2.0 and the 1.1 feed) end in; `rejected` decides `withdrawn`. */
+function nvdRecord(
+  id: string,
+  affected: AffectedPackage[],
+  bySource: Map<string, SeverityEntry>,
+  cwes: string[],
+  refs: string[],
+  desc: unknown,
+  publishedAt: unknown,
+  modifiedAt: unknown,
+  rejected: (description: string | undefined) => boolean,
+): AdvisoryRecord {
   const rec: AdvisoryRecord = {
     id,
     aliases: [],
@@ -215,11 +234,11 @@ function cve11(item: Record<string, unknown>): AdvisoryRecord | string {
   };
   const d = cleanText(isObject(desc) ? desc.value : undefined);
   if (d) rec.description = d;
-  const published = isoDate(item.publishedDate);
+  const published = isoDate(publishedAt);
   if (published) rec.published = published;
-  const modified = isoDate(item.lastModifiedDate);
+  const modified = isoDate(modifiedAt);
   if (modified) rec.modified = modified;
-  if (d?.startsWith("** REJECT **")) rec.withdrawn = modified ?? published ?? "rejected";
+  if (rejected(d)) rec.withdrawn = modified ?? published ?? "rejected";
   return rec;
 }
 

@@ -145,6 +145,40 @@ describe("NVD", () => {
     expect(out[0]!.withdrawn).toBe("2024-01-01T00:00:00.000Z");
     expect(skipped).toEqual(["x.json#vulnerabilities[1]"]);
   });
+
+  it("marks NVD 1.1 entries whose description says ** REJECT ** as withdrawn, and keeps the others", async () => {
+    const item = (id: string, text: string) => ({
+      cve: {
+        CVE_data_meta: { ID: id },
+        description: { description_data: [{ lang: "en", value: text }] },
+        problemtype: { problemtype_data: [] },
+        references: { reference_data: [] },
+      },
+      publishedDate: "2020-01-02T00:00Z",
+      lastModifiedDate: "2021-03-04T00:00Z",
+      impact: {},
+      configurations: { nodes: [] },
+    });
+    const doc = {
+      CVE_data_type: "CVE",
+      CVE_data_format: "MITRE",
+      CVE_Items: [
+        item("CVE-2020-0001", "** REJECT ** DO NOT USE THIS CANDIDATE NUMBER."),
+        item("CVE-2020-0002", "A real flaw."),
+      ],
+    };
+    const out: AdvisoryRecord[] = [];
+    for await (const r of nvdFeed.parse(
+      { name: "nvdcve-1.1-x.json", data: Buffer.from(JSON.stringify(doc)) },
+      { skip: () => {} },
+    ))
+      out.push(r as AdvisoryRecord);
+    expect(out.map((r) => r.id)).toEqual(["CVE-2020-0001", "CVE-2020-0002"]);
+    expect(out[0]!.withdrawn).toBe(out[0]!.modified);
+    expect(out[0]!.modified).toMatch(/^2021-03-04/);
+    expect(out[1]!.withdrawn).toBeUndefined();
+    expect(out[1]!.description).toBe("A real flaw.");
+  });
 });
 
 describe("KEV and EPSS", () => {
