@@ -9,7 +9,6 @@ import { blobPath } from "./blob-store.js";
 import {
   buildImageInfo,
   type Descriptor,
-  isCompressedMediaType,
   parseConfig,
   parseDescriptor,
   parseJson,
@@ -221,7 +220,6 @@ export async function openOciImage(
     },
     async layerFile(layer: LayerDescriptor): Promise<LayerFileRange | undefined> {
       const l = layerFor(layer);
-      if (isCompressedMediaType(l.mediaType)) return undefined;
       const r = await store.locate(blobPath(l.digest));
       if (!r) throw new VigilError("NOT_FOUND", `${store.describe}: layer blob ${l.digest} is missing`);
       return r;

@@ -49,8 +49,7 @@ export class TarParser extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     try {
-      this.onChunk?.(chunk);
-      if (!this.ended) this.consume(chunk);
+      this.feed(chunk);
       cb();
     } catch (e) {
       cb(e as Error);
@@ -58,15 +57,32 @@ export class TarParser extends Writable {
   }
 
   override _final(cb: (e?: Error | null) => void): void {
+    try {
+      this.finish();
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  /**
+   * Parse a chunk synchronously (the stream-free way in): nothing of `chunk` is kept after the call,
+   * so its buffer may be reused at once. Throws on a bad header.
+   */
+  feed(chunk: Buffer): void {
+    this.onChunk?.(chunk);
+    if (!this.ended) this.consume(chunk);
+  }
+
+  /** The input is complete: throws CORRUPT when it stopped inside an entry or a header. */
+  finish(): void {
     if (!this.ended && (this.hdrFill > 0 || this.remaining > 0 || this.pad > 0)) {
       const where =
         this.hdrFill > 0
           ? `partial header at offset ${this.pos - this.hdrFill}`
           : `entry at offset ${this.entryStart}`;
-      cb(new VigilError("CORRUPT", `${this.describe}: truncated tar (${where})`));
-      return;
+      throw new VigilError("CORRUPT", `${this.describe}: truncated tar (${where})`);
     }
-    cb();
   }
 
   private consume(chunk: Buffer): void {

@@ -20,7 +20,8 @@ export interface SeekTarEntry {
 
 /** Lets the consumer of `seekTarEntries` read an entry's data through the reader's window. */
 export interface SeekTarData {
-  read(offset: number, length: number): Buffer;
+  /** A copy of [offset, offset+length) when those bytes are already in the window, else undefined. */
+  peek(offset: number, length: number): Buffer | undefined;
 }
 
 const BLOCK = 512;
@@ -246,7 +247,20 @@ export function* seekTarEntriesSync(
     if (got < n) throw truncated(pos);
     return win.subarray(0, n);
   };
-  if (data) data.reader = { read: (o, n) => Buffer.from(readAt(o, n)) };
+  // Copies into unpooled, non-zeroed buffers of the exact size (Buffer.from would zero-fill first).
+  const copy = (v: Buffer): Buffer => {
+    const b = Buffer.allocUnsafeSlow(v.length);
+    v.copy(b);
+    return b;
+  };
+  if (data) {
+    data.reader = {
+      peek: (o, n) =>
+        o >= winStart && o + n <= winStart + winLen
+          ? copy(win.subarray(o - winStart, o - winStart + n))
+          : undefined,
+    };
+  }
   let pos = offset;
   const ext = new ExtendedHeaders();
   while (pos + BLOCK <= end) {

@@ -59,7 +59,10 @@ export interface OpenedImage {
   layers: LayerDescriptor[];
   /** The stored blob stream of a layer (compressed as `mediaType` says). */
   openLayerBlob(layer: LayerDescriptor): Promise<Readable>;
-  /** When the layer is an uncompressed tar in a local file: where it is, for header-seeking walks. */
+  /**
+   * When the layer's blob is a local file (or a range of one): where it is. The walk sniffs it: an
+   * uncompressed tar is walked by seeking header to header, a gzip one is inflated in a worker thread.
+   */
   layerFile?(layer: LayerDescriptor): Promise<LayerFileRange | undefined>;
   /** BuildKit attestations attached to the image, if the source can see them. */
   attestations?(): Promise<AttestationStatement[]>;

@@ -1,5 +1,6 @@
 /** Captured file contents: in memory, or a byte range of a local file (spill file, archive, cache entry). */
-import { open, readFile } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import type { FileRef } from "../../catalog/types.js";
 import { VigilError } from "../../core/errors.js";
 
@@ -11,22 +12,53 @@ export function contentLength(c: Content): number {
   return c.kind === "buf" ? c.data.length : c.length;
 }
 
+/**
+ * Open descriptors of the local files that captured contents point into (an archive, a spill file, a
+ * cache entry), kept across reads: a cataloger reading a program's headers makes several small reads of
+ * one file, and an open + read + close round trip through the thread pool each time costs far more than a
+ * pread of bytes the page cache already holds. Least recently used first; closed by closeContentFiles.
+ */
+const MAX_OPEN = 16;
+const openFds = new Map<string, number>();
+
+function fdFor(path: string): number {
+  const fd = openFds.get(path);
+  if (fd !== undefined) {
+    openFds.delete(path);
+    openFds.set(path, fd);
+    return fd;
+  }
+  if (openFds.size >= MAX_OPEN) {
+    const [oldPath, oldFd] = openFds.entries().next().value as [string, number];
+    openFds.delete(oldPath);
+    closeSync(oldFd);
+  }
+  const nfd = openSync(path, "r");
+  openFds.set(path, nfd);
+  return nfd;
+}
+
+/** Close the descriptors readContent keeps open (the walk's dispose calls this). */
+export function closeContentFiles(): void {
+  for (const fd of openFds.values()) {
+    try {
+      closeSync(fd);
+    } catch {}
+  }
+  openFds.clear();
+}
+
 async function readFileRange(path: string, offset: number, length: number): Promise<Buffer> {
   if (length === 0) return Buffer.alloc(0);
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-      if (bytesRead === 0)
-        throw new VigilError("CORRUPT", `${path}: file shrank while reading captured content`);
-      got += bytesRead;
-    }
-    return buf;
-  } finally {
-    await fh.close();
+  const fd = fdFor(path);
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, offset + got);
+    if (n === 0) throw new VigilError("CORRUPT", `${path}: file shrank while reading captured content`);
+    got += n;
   }
+  return buf;
 }
 
 export async function readContent(c: Content, start = 0, end?: number): Promise<Buffer> {

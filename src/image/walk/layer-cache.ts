@@ -5,7 +5,7 @@
  * Written atomically (temp file + rename); an unreadable entry is ignored (and rewritten).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../core/logger.js";
 import { cacheDir } from "../../core/paths.js";
@@ -101,6 +101,12 @@ export async function readLayerCache(
   }
 }
 
+async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
+  const want = bufs.reduce((n, b) => n + b.length, 0);
+  const { bytesWritten } = await fh.writev(bufs);
+  if (bytesWritten !== want) throw new Error(`short write (${bytesWritten} of ${want} bytes)`);
+}
+
 export async function writeLayerCache(
   diffId: string,
   key: string,
@@ -142,9 +148,20 @@ export async function writeLayerCache(
     pre.writeUInt32LE(hbuf.length, 8);
     const fh = await open(tmp, "w");
     try {
-      await fh.write(pre);
-      await fh.write(hbuf);
-      for (const c of chunks) await fh.write(await readContent(c));
+      // Gathered writes: one system call per batch of captured files, not one per file.
+      let batch: Buffer[] = [pre, hbuf];
+      let batchBytes = 0;
+      for (const c of chunks) {
+        const b = await readContent(c);
+        batch.push(b);
+        batchBytes += b.length;
+        if (batch.length >= 512 || batchBytes >= 8 * 1024 * 1024) {
+          await writeAll(fh, batch);
+          batch = [];
+          batchBytes = 0;
+        }
+      }
+      if (batch.length > 0) await writeAll(fh, batch);
     } finally {
       await fh.close();
     }

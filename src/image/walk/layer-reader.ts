@@ -17,8 +17,8 @@ import type { ImageLimits, LayerDescriptor, LayerFileRange, OpenedImage } from "
 import type { Content } from "./content.js";
 import type { EntryType } from "./fs-tree.js";
 import { normalizeEntryName } from "./fs-tree.js";
-import { hashFileRange } from "./hash-pool.js";
 import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js";
+import { hashFileRange, inflateFileRange } from "./worker-pool.js";
 
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
@@ -184,6 +184,8 @@ async function peek(stream: Readable): Promise<{ head: Buffer; rest: AsyncIterat
 interface StreamPassOptions {
   /** Verify digests and apply limits (first pass); false for the hard-link re-read. */
   verify: boolean;
+  /** A local gzip file range: inflate and hash it in a worker thread instead of on this thread. */
+  inflate?: LayerFileRange;
   /** Capture predicate override (re-read): path → wanted. */
   only?: Set<string>;
   builder?: SummaryBuilder;
@@ -234,56 +236,38 @@ async function streamPass(
   opts: StreamPassOptions,
 ): Promise<{ compression: Compression; contents: Map<string, Content>; rawBytes: number }> {
   const where = describeLayer(layer);
-  const blob = await image.openLayerBlob(layer);
   const contents = new Map<string, Content>();
   let compression: Compression = "none";
-  const storedHash = createHash("sha256");
-  const diffHash: Hash = createHash("sha256");
   let storedBytes = 0;
   let rawBytes = 0;
-  try {
-    const { head, rest } = await peek(blob);
-    compression = sniffCompression(head);
-    const limits = ctx.limits;
-    async function* source(): AsyncGenerator<Buffer> {
-      if (head.length > 0) {
-        storedBytes += head.length;
-        if (opts.verify) storedHash.update(head);
-        yield head;
-      }
-      for (;;) {
-        const r = await rest.next();
-        if (r.done) return;
-        storedBytes += r.value.length;
-        if (opts.verify) storedHash.update(r.value);
-        yield r.value;
-      }
+  let storedDigest: string | undefined;
+  let diffDigest: string | undefined;
+  const limits = ctx.limits;
+  // Uncompressed bytes: counted for the size and ratio limits (and hashed, on the main-thread path).
+  const countRaw = (chunk: Buffer): void => {
+    rawBytes += chunk.length;
+    if (!opts.verify) return;
+    ctx.totals.bytes += chunk.length;
+    if (ctx.totals.bytes > limits.maxImageSize) {
+      throw new VigilError(
+        "LIMIT",
+        `${where}: the image's uncompressed size exceeds --max-image-size (${limits.maxImageSize} bytes)`,
+      );
     }
-    // Uncompressed bytes: hashed for the diffID, counted for the size and ratio limits.
-    const onChunk = (chunk: Buffer): void => {
-      rawBytes += chunk.length;
-      if (!opts.verify) return;
-      if (compression !== "none") diffHash.update(chunk);
-      ctx.totals.bytes += chunk.length;
-      if (ctx.totals.bytes > limits.maxImageSize) {
-        throw new VigilError(
-          "LIMIT",
-          `${where}: the image's uncompressed size exceeds --max-image-size (${limits.maxImageSize} bytes)`,
-        );
-      }
-      if (
-        compression !== "none" &&
-        rawBytes > RATIO_MIN_BYTES &&
-        rawBytes > storedBytes * limits.maxCompressionRatio
-      ) {
-        throw new VigilError(
-          "LIMIT",
-          `${where}: decompression ratio above ${limits.maxCompressionRatio} (--max-ratio): possible decompression bomb`,
-        );
-      }
-    };
-    const builder = opts.builder;
-    const parser = new TarParser(
+    if (
+      compression !== "none" &&
+      rawBytes > RATIO_MIN_BYTES &&
+      rawBytes > storedBytes * limits.maxCompressionRatio
+    ) {
+      throw new VigilError(
+        "LIMIT",
+        `${where}: decompression ratio above ${limits.maxCompressionRatio} (--max-ratio): possible decompression bomb`,
+      );
+    }
+  };
+  const builder = opts.builder;
+  const newParser = (onChunk: (chunk: Buffer) => void) =>
+    new TarParser(
       where,
       (e) => {
         let capturePath: string | undefined;
@@ -296,27 +280,75 @@ async function streamPass(
       },
       onChunk,
     );
-    if (compression !== "none") {
-      await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
-    } else {
-      await pipeline(source, parser, { signal: ctx.signal });
+
+  if (opts.inflate) {
+    // A local gzip layer: inflated and hashed by a worker thread; only the tar walk runs here.
+    compression = "gzip";
+    try {
+      const parser = newParser(countRaw);
+      const r = await inflateFileRange(
+        opts.inflate,
+        (chunk, progress) => {
+          storedBytes = progress.storedBytes;
+          parser.feed(chunk);
+        },
+        ctx.signal,
+      );
+      parser.finish();
+      storedDigest = r.stored;
+      diffDigest = r.diff;
+    } catch (e) {
+      throw wrapError(e, where, compression);
     }
-  } catch (e) {
-    blob.destroy();
-    throw wrapError(e, where, compression);
+  } else {
+    const blob = await image.openLayerBlob(layer);
+    const storedHash = createHash("sha256");
+    const diffHash: Hash = createHash("sha256");
+    try {
+      const { head, rest } = await peek(blob);
+      compression = sniffCompression(head);
+      async function* source(): AsyncGenerator<Buffer> {
+        if (head.length > 0) {
+          storedBytes += head.length;
+          if (opts.verify) storedHash.update(head);
+          yield head;
+        }
+        for (;;) {
+          const r = await rest.next();
+          if (r.done) return;
+          storedBytes += r.value.length;
+          if (opts.verify) storedHash.update(r.value);
+          yield r.value;
+        }
+      }
+      const parser = newParser((chunk) => {
+        if (opts.verify && compression !== "none") diffHash.update(chunk);
+        countRaw(chunk);
+      });
+      if (compression !== "none") {
+        await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
+      } else {
+        await pipeline(source, parser, { signal: ctx.signal });
+      }
+    } catch (e) {
+      blob.destroy();
+      throw wrapError(e, where, compression);
+    }
+    if (opts.verify) {
+      storedDigest = `sha256:${storedHash.digest("hex")}`;
+      diffDigest = compression === "none" ? storedDigest : `sha256:${diffHash.digest("hex")}`;
+    }
   }
   if (opts.verify) {
-    const stored = `sha256:${storedHash.digest("hex")}`;
     // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
     const storedKnown = !(compression !== "none" && layer.digest === layer.diffId);
-    if (storedKnown && layer.digest.startsWith("sha256:") && stored !== layer.digest) {
-      throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${stored})`);
+    if (storedKnown && layer.digest.startsWith("sha256:") && storedDigest !== layer.digest) {
+      throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${storedDigest})`);
     }
-    const diff = compression === "none" ? stored : `sha256:${diffHash.digest("hex")}`;
-    if (diff !== layer.diffId) {
+    if (diffDigest !== layer.diffId) {
       throw new VigilError(
         "DIGEST_MISMATCH",
-        `${where}: uncompressed digest ${diff} does not match the config's diffID ${layer.diffId}`,
+        `${where}: uncompressed digest ${diffDigest} does not match the config's diffID ${layer.diffId}`,
       );
     }
   }
@@ -328,9 +360,14 @@ export async function readLayerStreaming(
   image: OpenedImage,
   layer: LayerDescriptor,
   ctx: ReadContext,
+  gzipRange?: LayerFileRange,
 ): Promise<LayerSummary> {
   const builder = new SummaryBuilder(ctx, describeLayer(layer));
-  const { contents, rawBytes } = await streamPass(image, layer, ctx, { verify: true, builder });
+  const { contents, rawBytes } = await streamPass(image, layer, ctx, {
+    verify: true,
+    builder,
+    inflate: gzipRange,
+  });
   builder.s.bytes = rawBytes;
   for (const [p, c] of contents) builder.s.captured.set(p, c);
   // Hard links captured in the pass already share their target's content; re-read for the rest.
@@ -373,12 +410,13 @@ export async function readLayerSeeking(
   const offsets = new Map<string, { offset: number; size: number }>();
   const fd = openSync(range.path, "r");
   const data: { reader?: SeekTarData } = {};
-  // Small wanted files are copied now (their bytes are usually in the header window already);
-  // larger ones stay byte ranges of the local file.
-  const capture = (offset: number, size: number): Content =>
-    size <= EAGER_SEEK_MAX && data.reader
-      ? { kind: "buf", data: data.reader.read(offset, size) }
-      : { kind: "file", path: range.path, offset, length: size };
+  // Wanted files whose bytes are already in the header window are copied now (most small ones: a
+  // package.json, a METADATA); the others stay byte ranges of the local file, read only if a cataloger
+  // asks (a program's section headers, not its whole text).
+  const capture = (offset: number, size: number): Content => {
+    const b = size <= EAGER_SEEK_MAX ? data.reader?.peek(offset, size) : undefined;
+    return b ? { kind: "buf", data: b } : { kind: "file", path: range.path, offset, length: size };
+  };
   try {
     let k = 0;
     for (const e of seekTarEntriesSync(fd, range.offset, range.length, where, data)) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { VigilError } from "../../core/errors.js";
 import type { FileIndexEntry, WalkOptions, WalkResult } from "../types.js";
 import { CaptureStore } from "./captures.js";
-import { fileRef } from "./content.js";
+import { closeContentFiles, fileRef } from "./content.js";
 import { FsTree } from "./fs-tree.js";
 
 export async function walkRootfs(root: string, opts: WalkOptions, started: number): Promise<WalkResult> {
@@ -88,6 +88,8 @@ export async function walkRootfs(root: string, opts: WalkOptions, started: numbe
     filesAfterLayer: () => finalFiles(),
     changedByLayer: () => [],
     stats: { bytesRead: bytes, entries, layersFromCache: 0, millis: performance.now() - started },
-    async dispose() {},
+    async dispose() {
+      closeContentFiles();
+    },
   };
 }

@@ -361,7 +361,7 @@ describe("per-layer cache", () => {
       ],
       "gzip",
     );
-    const mid = await buildLayer([{ name: "etc/a/.wh.gone" }, { name: "etc/a/new", content: "n" }], "none");
+    const mid = await buildLayer([{ name: "etc/a/.wh.gone" }, { name: "etc/a/new", content: "n" }], "gzip");
     const key = "dpkg@1,os@1";
     const o = walkOpts({ layerCacheKey: key });
     const first = await open({ layers: [base, mid] });
@@ -423,6 +423,31 @@ describe("per-layer cache", () => {
     expect((await layerCacheUsage()).entries).toBe(0);
     await first.close();
     await second.close();
+  });
+
+  it("does not write layers it walked by seeking a local uncompressed tar", async () => {
+    await pruneLayerCache();
+    const plain = await buildLayer([{ name: "var/lib/dpkg/status", content: DPKG_STATUS }], "none");
+    const packed = await buildLayer([{ name: "etc/os-release", content: OS_RELEASE }], "gzip");
+    const img = await open({ layers: [plain, packed] });
+    const o = walkOpts({ layerCacheKey: "k" });
+    const r1 = await walkImage(img, o);
+    await r1.dispose();
+    // Only the gzip layer was written; the uncompressed one is read again (cheaply) next time.
+    expect((await layerCacheUsage()).entries).toBe(1);
+    const s = spy(img, (i) => i === 1);
+    const r2 = await walkImage(s.wrapped, o);
+    expect(s.reads.list).toEqual([0]);
+    expect(r2.stats.layersFromCache).toBe(1);
+    expect(
+      r2
+        .finalFiles()
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(["/etc/os-release", "/var/lib/dpkg/status"]);
+    await r2.dispose();
+    await img.close();
+    await pruneLayerCache();
   });
 });
 

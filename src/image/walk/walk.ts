@@ -11,7 +11,7 @@ import { isVigilError, VigilError } from "../../core/errors.js";
 import type { OpenedImage, WalkOptions, WalkResult } from "../types.js";
 import { applyLayer } from "./apply.js";
 import { CaptureStore } from "./captures.js";
-import { fileRef } from "./content.js";
+import { closeContentFiles, fileRef } from "./content.js";
 import { FsTree } from "./fs-tree.js";
 import { readLayerCache, writeLayerCache } from "./layer-cache.js";
 import {
@@ -29,6 +29,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   let spillDir: string | undefined;
   const getSpill = () => (spillDir ??= mkdtempSync(join(tmpdir(), "vigil-walk-")));
   const dispose = async () => {
+    closeContentFiles();
     if (spillDir) {
       const d = spillDir;
       spillDir = undefined;
@@ -51,6 +52,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   const layers = image.layers;
   const n = layers.length;
   let fromCache = 0;
+  const cacheWrites: Promise<void>[] = [];
 
   // Cache lookups first, before any layer is read.
   const cached: (LayerSummary | undefined)[] = await Promise.all(
@@ -74,12 +76,16 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     }
     const layer = layers[i]!;
     const range = image.layerFile ? await image.layerFile(layer) : undefined;
-    const s =
-      range && (await rangeCompression(range)) === "none"
-        ? await readLayerSeeking(layer, range, ctx)
-        : await readLayerStreaming(image, layer, ctx);
-    if (opts.layerCacheKey)
-      await writeLayerCache(layer.diffId, opts.layerCacheKey, opts.limits, s, opts.logger);
+    const compression = range ? await rangeCompression(range) : undefined;
+    const seek = range !== undefined && compression === "none";
+    const s = seek
+      ? await readLayerSeeking(layer, range, ctx)
+      : await readLayerStreaming(image, layer, ctx, compression === "gzip" ? range : undefined);
+    // Written in the background (the next layer's read need not wait); awaited before the walk ends.
+    // Not for a layer read by seeking a local uncompressed tar: walking it again costs less than copying
+    // its captured files (whole programs among them) into the cache.
+    if (opts.layerCacheKey && !seek)
+      cacheWrites.push(writeLayerCache(layer.diffId, opts.layerCacheKey, opts.limits, s, opts.logger));
     return s;
   };
 
@@ -127,6 +133,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   } catch (e) {
     controller.abort();
     await pool.catch(() => {});
+    await Promise.all(cacheWrites);
     await dispose();
     const err = firstError ?? e;
     if (isVigilError(err)) throw err;
@@ -135,6 +142,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     });
   }
   await pool;
+  await Promise.all(cacheWrites);
 
   const finalIndex = n - 1;
   const finalFiles = (): FileRef[] => {
