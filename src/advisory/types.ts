@@ -119,6 +119,9 @@ export interface CveFacts {
   epss?: EpssEntry;
 }
 
+/** An advisory record without its affected packages. */
+export type AdvisoryHead = Omit<AdvisoryRecord, "affected">;
+
 export interface FeedStats {
   feed: string;
   records: number;
@@ -148,6 +151,11 @@ export interface AdvisoryStore {
   lookup(namespace: string, name: string): AdvisoryCandidate[];
   /** The full record of one advisory. */
   getAdvisory(id: string): AdvisoryRecord | undefined;
+  /**
+   * One advisory without its affected packages (what a finding shows: aliases, severities, texts,
+   * references); cheaper than getAdvisory. The object may be shared by later calls: do not modify it.
+   */
+  advisoryHead(id: string): Readonly<AdvisoryHead> | undefined;
   /** Everything known about a CVE across feeds (NVD CVSS, KEV, EPSS, descriptions). */
   cveFacts(cveId: string): CveFacts | undefined;
   close(): void;

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { downloadNvdApi, downloadToCache } from "./fetch.js";
-import { decodeJson, encodeBlock } from "./store/codec.js";
+import { decodeRecordBlock, encodeRecordBlock } from "./store/codec.js";
 import { openSnapshot } from "./store/open.js";
 import { updateSnapshot } from "./update.js";
 
@@ -222,9 +222,10 @@ describe("db update", () => {
     copyFileSync(src, bad);
     const w = new Database(bad);
     const row = w.prepare("SELECT data FROM blocks WHERE bid = 0").get() as { data: Buffer };
-    const block = decodeJson<{ r: { summary?: string } }[]>(row.data);
+    const decoded = decodeRecordBlock<{ r: { summary?: string } }>(row.data);
+    const block = decoded.ids.map((_, i) => decoded.record(i)!);
     block[0]!.r.summary = "tampered";
-    w.prepare("UPDATE blocks SET data = ? WHERE bid = 0").run(encodeBlock(block));
+    w.prepare("UPDATE blocks SET data = ? WHERE bid = 0").run(encodeRecordBlock(decoded.ids, block));
     w.close();
     await expect(updateSnapshot({ target, from: bad })).rejects.toMatchObject({
       code: "ADVISORY_DB",

@@ -11,7 +11,7 @@
  */
 import type {
   AdvisoryCandidate,
-  AdvisoryRecord,
+  AdvisoryHead,
   AdvisoryStatus,
   AdvisoryStore,
   CveFacts,
@@ -86,7 +86,7 @@ function findingPackage(p: Package): FindingPackage {
 
 interface Hit {
   candidate: AdvisoryCandidate;
-  record?: AdvisoryRecord;
+  record?: Readonly<AdvisoryHead>;
   fixed: string[];
   ranges: string[];
 }
@@ -97,7 +97,7 @@ interface Hit {
  */
 const STORE_CACHES = new WeakMap<
   AdvisoryStore,
-  { records: Map<string, AdvisoryRecord | undefined>; facts: Map<string, CveFacts | undefined> }
+  { records: Map<string, Readonly<AdvisoryHead> | undefined>; facts: Map<string, CveFacts | undefined> }
 >();
 const MAX_CACHED = 100_000;
 
@@ -131,8 +131,8 @@ export function match(
   const present = new Set(store.namespaces());
   const nsReport = new Map<string, boolean>();
   const { records: recordCache, facts: factsCache } = cachesFor(store);
-  const getRecord = (id: string): AdvisoryRecord | undefined => {
-    if (!recordCache.has(id)) recordCache.set(id, store.getAdvisory(id));
+  const getRecord = (id: string): Readonly<AdvisoryHead> | undefined => {
+    if (!recordCache.has(id)) recordCache.set(id, store.advisoryHead(id));
     return recordCache.get(id);
   };
   const getFacts = (id: string): CveFacts | undefined => {
@@ -235,7 +235,8 @@ export function match(
         continue;
       }
       if (!vulnerable) continue;
-      // the full record only for hits (decoding every candidate's record would dominate the cost)
+      // the record only for hits (decoding every candidate's record would dominate the cost); its head is
+      // enough: the affected entry that matched came with the candidate
       const record = getRecord(c.advisoryId);
       if (record?.withdrawn) continue;
       const gk = cveOf(c.advisoryId, [...c.aliases, ...(record?.aliases ?? [])]);

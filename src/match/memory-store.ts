@@ -54,6 +54,7 @@ export function createMemoryStore(
     lookup: (namespace, name) =>
       byKey.get(`${namespace}\u0000${normalizePackageName(namespace, name)}`) ?? [],
     getAdvisory: (id) => byId.get(id),
+    advisoryHead: (id) => byId.get(id),
     cveFacts(cveId) {
       const id = cveId.toUpperCase();
       const recs = byCve.get(id) ?? [];

@@ -13,8 +13,8 @@ import { detectFeed, feedByName } from "../feeds/index.js";
 import { expandSource } from "../feeds/input.js";
 import type { Feed, FeedContext, FeedItem } from "../feeds/types.js";
 import { isAdvisory, isEpss, isKev } from "../feeds/types.js";
-import type { AdvisoryRecord, FeedStats, KevEntry, SnapshotManifest } from "../types.js";
-import { decodeJson, encodeBlock, encodeJson } from "./codec.js";
+import type { AdvisoryRecord, FeedStats, KevEntry, SeverityEntry, SnapshotManifest } from "../types.js";
+import { decodeJson, encodeBlock, encodeJson, encodeRecordBlock } from "./codec.js";
 import { computeContentHash, hashEnrichment, readCveChunks, recordHash } from "./hash.js";
 import { mergeRecords } from "./merge.js";
 import {
@@ -238,7 +238,14 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
 
   const flushBlock = () => {
     if (block.length === 0) return;
-    insBlock.run(bid, block[0]!.r.id as string, encodeBlock(block));
+    insBlock.run(
+      bid,
+      block[0]!.r.id as string,
+      encodeRecordBlock(
+        block.map((r) => r.r.id as string),
+        block,
+      ),
+    );
     bid++;
     block = [];
   };
@@ -251,8 +258,14 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
     const pos = bid * BLOCK_SIZE + block.length;
     const { affected, ...rest } = rec;
     const keys = new Map<string, [string, string]>();
-    for (const a of affected) keys.set(`${a.namespace}\u0000${a.name}`, [a.namespace, a.name]);
-    block.push({ r: rest as Record<string, unknown>, k: [...keys.values()], h: hash });
+    const sevs = new Map<string, SeverityEntry>();
+    for (const a of affected) {
+      keys.set(`${a.namespace}\u0000${a.name}`, [a.namespace, a.name]);
+      if (a.severity) sevs.set(JSON.stringify(a.severity), a.severity);
+    }
+    const stored: StoredRecord = { r: rest as Record<string, unknown>, k: [...keys.values()], h: hash };
+    if (sevs.size > 0) stored.s = [...sevs.values()];
+    block.push(stored);
     if (block.length >= BLOCK_SIZE) flushBlock();
     for (const a of rec.aliases) insRef.run(a, pos);
     const seen = new Set<string>();

@@ -1,7 +1,9 @@
 /**
  * Blob codec. One tag byte, then the payload:
- *  0 = UTF-8 JSON; 1 = raw deflate; 2 = brotli (record blocks); 3 = raw deflate with the preset dictionary below
- *  (small per-package index blobs, whose JSON is mostly the same few keys).
+ *  0 = UTF-8 JSON; 1 = raw deflate; 2 = brotli (index chunks); 3 = raw deflate with the preset dictionary below
+ *  (small per-package index blobs, whose JSON is mostly the same few keys); 4 = a record block (brotli of a
+ *  header line {"i": ids, "o": byte offsets} and then each record's JSON, so that a reader parses
+ *  only the records it needs).
  * Changing DICTIONARY changes the format: bump SCHEMA_VERSION.
  */
 import {
@@ -16,6 +18,7 @@ const RAW = 0;
 const DEFLATE = 1;
 const BROTLI = 2;
 const DICT = 3;
+const RECORDS = 4;
 
 const DICTIONARY = Buffer.from(
   [
@@ -86,6 +89,63 @@ export function encodeBlock(value: unknown): Buffer {
     },
   });
   return Buffer.concat([Buffer.of(BROTLI), z]);
+}
+
+/** A block of records keyed by id: each record's JSON kept apart (see decodeRecordBlock). */
+export function encodeRecordBlock(ids: readonly string[], records: readonly unknown[]): Buffer {
+  const parts = records.map((r) => Buffer.from(JSON.stringify(r), "utf8"));
+  const o = [0];
+  for (const p of parts) o.push(o[o.length - 1]! + p.length);
+  const head = Buffer.from(`${JSON.stringify({ i: ids, o })}\n`, "utf8");
+  const body = Buffer.concat([head, ...parts]);
+  const z = brotliCompressSync(body, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 9,
+      [constants.BROTLI_PARAM_LGWIN]: 22,
+      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+    },
+  });
+  return Buffer.concat([Buffer.of(RECORDS), z]);
+}
+
+export interface RecordBlock<T> {
+  ids: string[];
+  /** The record at `slot`, parsed on first use (then kept). */
+  record(slot: number): T | undefined;
+}
+
+/** Decodes a record block: ids now, each record's JSON only when it is asked for. */
+export function decodeRecordBlock<T>(blob: Buffer | Uint8Array): RecordBlock<T> {
+  const b = Buffer.isBuffer(blob) ? blob : Buffer.from(blob);
+  if (b[0] !== RECORDS) throw new Error(`not a record block (encoding ${b[0]})`);
+  const body = brotliDecompressSync(b.subarray(1));
+  const nl = body.indexOf(10);
+  if (nl < 0) throw new Error("record block without a header");
+  const head = JSON.parse(body.toString("utf8", 0, nl)) as { i: unknown; o: unknown };
+  const ids = head.i;
+  const o = head.o;
+  if (
+    !Array.isArray(ids) ||
+    !Array.isArray(o) ||
+    o.length !== ids.length + 1 ||
+    !o.every((x, k) => Number.isSafeInteger(x) && x >= (k > 0 ? (o[k - 1] as number) : 0)) ||
+    nl + 1 + (o[o.length - 1] as number) > body.length
+  )
+    throw new Error("record block with a malformed header");
+  const start = nl + 1;
+  const parsed: (T | undefined)[] = new Array(ids.length);
+  return {
+    ids: ids as string[],
+    record(slot) {
+      if (slot < 0 || slot >= ids.length) return undefined;
+      let r = parsed[slot];
+      if (r === undefined) {
+        r = JSON.parse(body.toString("utf8", start + o[slot], start + o[slot + 1])) as T;
+        parsed[slot] = r;
+      }
+      return r;
+    },
+  };
 }
 
 export function decodeJson<T>(blob: Buffer | Uint8Array): T {

@@ -7,6 +7,7 @@ import { dataDir } from "../../core/paths.js";
 import { normalizePackageName } from "../namespaces.js";
 import type {
   AdvisoryCandidate,
+  AdvisoryHead,
   AdvisoryRecord,
   AdvisoryStore,
   AffectedPackage,
@@ -17,7 +18,7 @@ import type {
   SeverityEntry,
   SnapshotManifest,
 } from "../types.js";
-import { decodeJson } from "./codec.js";
+import { decodeJson, decodeRecordBlock, type RecordBlock } from "./codec.js";
 import { computeContentHash } from "./hash.js";
 import {
   BLOCK_SIZE,
@@ -144,12 +145,13 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
 
       // the package index's layout, checked up front (lookups read it by binary search, see chunkFor)
       db.prepare("SELECT first, data FROM packages WHERE namespace = ? AND first = ?");
-      const qBlockFor = db.prepare("SELECT bid FROM blocks WHERE first <= ? ORDER BY first DESC LIMIT 1");
+      const qBlockFirsts = db.prepare("SELECT bid, first FROM blocks ORDER BY first");
       const qBlock = db.prepare("SELECT data FROM blocks WHERE bid = ?");
-      const qRefs = db.prepare("SELECT first, data FROM refs WHERE first <= ? ORDER BY first DESC LIMIT 1");
+      const qRefFirsts = db.prepare("SELECT first FROM refs ORDER BY first");
+      const qRefs = db.prepare("SELECT data FROM refs WHERE first = ?");
       const qKev = db.prepare("SELECT first, data FROM kev WHERE first <= ? ORDER BY first DESC LIMIT 1");
       const qEpss = db.prepare("SELECT first, data FROM epss WHERE first <= ? ORDER BY first DESC LIMIT 1");
-      return { nsRows, manifest, nsSet, blockSize, qBlockFor, qBlock, qRefs, qKev, qEpss };
+      return { nsRows, manifest, nsSet, blockSize, qBlockFirsts, qBlock, qRefFirsts, qRefs, qKev, qEpss };
     } catch (e) {
       db.close();
       throw new VigilError(
@@ -159,7 +161,8 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       );
     }
   })();
-  const { nsRows, manifest, nsSet, blockSize, qBlockFor, qBlock, qRefs, qKev, qEpss } = prepared;
+  const { nsRows, manifest, nsSet, blockSize, qBlockFirsts, qBlock, qRefFirsts, qRefs, qKev, qEpss } =
+    prepared;
   const cveChunkCache = new Map<string, Map<string, unknown>>();
   const cveFirsts = new Map<string, string[]>();
   const cveLookup = <T>(table: "kev" | "epss", _q: typeof qKev, cve: string): T | undefined => {
@@ -189,8 +192,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
   const cacheSize = opts.cacheSize ?? 200_000;
   const cache = new Map<string, AdvisoryCandidate[]>();
   const chunkCache = new Map<string, DecodedChunk>();
-  const blockCache = new Map<number, StoredRecord[]>();
-  const blockIndex = new Map<number, Map<string, number>>();
+  const blockCache = new Map<number, { block: RecordBlock<StoredRecord>; slots: Map<string, number> }>();
   const refCache = new Map<string, Map<string, number[]>>();
 
   const remember = <K, V>(m: Map<K, V>, k: K, v: V, max: number) => {
@@ -203,19 +205,23 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
   const qFirsts = db.prepare("SELECT first FROM packages WHERE namespace = ? ORDER BY first");
   const qChunkData = db.prepare("SELECT data FROM packages WHERE namespace = ? AND first = ?");
   const firstsByNs = new Map<string, string[]>();
-  const floorKey = (keys: readonly string[], key: string): string | undefined => {
+  /** Index of the last key <= `key` (SQLite's order), or -1. */
+  const floorIndex = (keys: readonly string[], key: string): number => {
     let lo = 0;
     let hi = keys.length - 1;
-    let found: string | undefined;
+    let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const k = keys[mid]!;
-      if (compareUtf8(k, key) <= 0) {
-        found = k;
+      if (compareUtf8(keys[mid]!, key) <= 0) {
+        found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
     return found;
+  };
+  const floorKey = (keys: readonly string[], key: string): string | undefined => {
+    const i = floorIndex(keys, key);
+    return i < 0 ? undefined : keys[i];
   };
 
   /** The chunk that would hold `name` in `namespace`. */
@@ -249,38 +255,50 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     });
   };
 
-  const blockAt = (bid: number): StoredRecord[] | undefined => {
+  /** A block's ids (and slot index); its records are parsed one by one as they are read. */
+  const blockAt = (bid: number) => {
     let b = blockCache.get(bid);
     if (!b) {
       const row = qBlock.get(bid) as { data: Buffer } | undefined;
       if (!row) return undefined;
-      b = decodeJson<StoredRecord[]>(row.data);
-      remember(blockCache, bid, b, 512);
-      remember(blockIndex, bid, new Map(b.map((r, i) => [r.r.id as string, i])), 512);
+      const block = decodeRecordBlock<StoredRecord>(row.data);
+      b = { block, slots: new Map(block.ids.map((id, i) => [id, i])) };
+      remember(blockCache, bid, b, 4096);
     }
     return b;
   };
 
+  // Block and refs chunk first keys, loaded on first use: an id or alias is found by binary search.
+  let blockFirsts: { firsts: string[]; bids: number[] } | undefined;
+  let refFirsts: string[] | undefined;
+
   /** Position of an advisory id, or undefined. */
   const posOf = (id: string): number | undefined => {
-    const row = qBlockFor.get(id) as { bid: number } | undefined;
-    if (!row) return undefined;
-    if (!blockAt(row.bid)) return undefined;
-    const slot = blockIndex.get(row.bid)?.get(id);
-    return slot === undefined ? undefined : row.bid * blockSize + slot;
+    if (!blockFirsts) {
+      const rows = qBlockFirsts.all() as { bid: number; first: string }[];
+      blockFirsts = { firsts: rows.map((r) => r.first), bids: rows.map((r) => r.bid) };
+    }
+    const i = floorIndex(blockFirsts.firsts, id);
+    if (i < 0) return undefined;
+    const bid = blockFirsts.bids[i]!;
+    const slot = blockAt(bid)?.slots.get(id);
+    return slot === undefined ? undefined : bid * blockSize + slot;
   };
 
   const storedAt = (pos: number): StoredRecord | undefined =>
-    blockAt(Math.floor(pos / blockSize))?.[pos % blockSize];
+    blockAt(Math.floor(pos / blockSize))?.block.record(pos % blockSize);
 
   const refsOf = (alias: string): number[] => {
-    const row = qRefs.get(alias) as { first: string; data: Buffer } | undefined;
-    if (!row) return [];
-    let m = refCache.get(row.first);
+    refFirsts ??= (qRefFirsts.all() as { first: string }[]).map((r) => r.first);
+    const first = floorKey(refFirsts, alias);
+    if (first === undefined) return [];
+    let m = refCache.get(first);
     if (!m) {
+      const row = qRefs.get(first) as { data: Buffer } | undefined;
+      if (!row) return [];
       const c = decodeJson<RefChunk>(row.data);
       m = new Map(c.a.map((a, i) => [a, c.p[i]!]));
-      remember(refCache, row.first, m, 256);
+      remember(refCache, first, m, 256);
     }
     return m.get(alias) ?? [];
   };
@@ -324,6 +342,11 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       const pos = posOf(id);
       return pos === undefined ? undefined : recordAt(pos);
     },
+    advisoryHead(id) {
+      const pos = posOf(id);
+      const st = pos === undefined ? undefined : storedAt(pos);
+      return st ? (st.r as unknown as AdvisoryHead) : undefined;
+    },
     cveFacts(cveId) {
       const positions = new Set<number>(refsOf(cveId));
       const own = posOf(cveId);
@@ -337,23 +360,26 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
         const key = JSON.stringify(s);
         if (!seen.has(key)) {
           seen.add(key);
-          facts.severities.push(s);
+          facts.severities.push(structuredClone(s));
         }
       };
       // The CVE's own record (NVD) first, then every other advisory that names it, in id order.
       const recs = [...positions]
-        .map((p) => recordAt(p))
-        .filter((r): r is AdvisoryRecord => r !== undefined)
-        .sort((a, b) => (a.id === cveId ? -1 : b.id === cveId ? 1 : a.id < b.id ? -1 : 1));
+        .map((p) => storedAt(p))
+        .filter((r): r is StoredRecord => r !== undefined)
+        .map((st) => ({ head: st.r as unknown as AdvisoryHead, sevs: st.s ?? [] }))
+        .sort((a, b) =>
+          a.head.id === cveId ? -1 : b.head.id === cveId ? 1 : a.head.id < b.head.id ? -1 : 1,
+        );
       const refs = new Set<string>();
       const cwes = new Set<string>();
-      for (const rec of recs) {
-        for (const s of rec.severities) addSev(s);
-        for (const a of rec.affected) if (a.severity) addSev(a.severity);
-        facts.description ??= rec.description;
-        facts.published ??= rec.published;
-        for (const x of rec.references) refs.add(x);
-        for (const x of rec.cwes) cwes.add(x);
+      for (const { head, sevs } of recs) {
+        for (const s of head.severities) addSev(s);
+        for (const s of sevs) addSev(s);
+        facts.description ??= head.description;
+        facts.published ??= head.published;
+        for (const x of head.references) refs.add(x);
+        for (const x of head.cwes) cwes.add(x);
       }
       if (refs.size) facts.references = [...refs];
       if (cwes.size) facts.cwes = [...cwes];
@@ -369,13 +395,17 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     namespaceInfo: () => nsRows.map((r) => ({ ...r })),
     advisoryHashes() {
       const out: { id: string; hash: string; withdrawn: string | null }[] = [];
-      for (const { bid } of db.prepare("SELECT bid FROM blocks ORDER BY bid").all() as { bid: number }[])
-        for (const r of blockAt(bid) ?? [])
+      for (const { bid } of db.prepare("SELECT bid FROM blocks ORDER BY bid").all() as { bid: number }[]) {
+        const b = blockAt(bid)?.block;
+        for (let i = 0; b && i < b.ids.length; i++) {
+          const r = b.record(i)!;
           out.push({
             id: r.r.id as string,
             hash: r.h,
             withdrawn: (r.r.withdrawn as string | undefined) ?? null,
           });
+        }
+      }
       return out;
     },
     packageKeys(id) {
@@ -409,9 +439,14 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
           );
           const h = computeContentHash(db, function* () {
             for (const bid of bids) {
-              const b = blockAt(bid) ?? [];
-              for (let i = 0; i < b.length; i++)
-                yield { stored: b[i]!.h, rec: recordAt(bid * blockSize + i)! };
+              const b = blockAt(bid)?.block;
+              if (!b) continue;
+              for (let i = 0; i < b.ids.length; i++) {
+                const st = b.record(i)!;
+                if (st.r.id !== b.ids[i])
+                  throw new Error(`block ${bid} lists ${b.ids[i]} but holds ${String(st.r.id)}`);
+                yield { stored: st.h, rec: recordAt(bid * blockSize + i)! };
+              }
             }
           });
           if (h !== manifest.contentHash)
@@ -426,7 +461,6 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       cache.clear();
       chunkCache.clear();
       blockCache.clear();
-      blockIndex.clear();
       refCache.clear();
       cveChunkCache.clear();
       if (db.open) db.close();

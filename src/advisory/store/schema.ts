@@ -1,9 +1,12 @@
+import type { SeverityEntry } from "../types.js";
+
 /**
  * Snapshot schema. One SQLite file, immutable once built:
  * - `manifest(key, value)`: schema version, build time, content hash, feed stats (JSON values);
- * - `blocks`: every advisory, BLOCK_SIZE records per block in id order, brotli-compressed JSON (records compress
- *   far better together than alone). A record's position `pos` = block * BLOCK_SIZE + slot; `first` is the
- *   block's first id, so an id is found by a range probe on `first` and a scan of one (cached) block;
+ * - `blocks`: every advisory, BLOCK_SIZE records per block in id order, brotli-compressed together (records compress
+ *   far better together than alone) but each record's JSON kept apart, so that reading one record parses
+ *   only it (codec: encodeRecordBlock). A record's position `pos` = block * BLOCK_SIZE + slot; `first` is the
+ *   block's first id, so an id is found by binary search over the blocks' first ids and the block's id list;
  * - `packages`: the lookup index, per namespace chunks of CHUNK_KEYS consecutive package names, each holding
  *   every affected entry for its names (with the advisory id, source and aliases). Clustered by namespace:
  *   a scan touches only its namespaces' pages, and a delta update can replace one namespace alone
@@ -12,7 +15,7 @@
  * - `refs`: alias (CVE, GHSA, …) → advisory positions, as sorted compressed chunks, for CVE joins;
  * - `kev`, `epss`: CVE-level enrichment, as sorted compressed chunks of CVE_KEYS CVEs.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3; // 3: record blocks parsed per record; records carry affected severities (`s`)
 /** Records per compressed block. */
 export const BLOCK_SIZE = 128;
 /** Package keys per compressed index chunk. */
@@ -58,10 +61,15 @@ export interface PackageChunk {
   h: [string, string, string[]][];
 }
 
-/** A record as stored in a block: without `affected`, which lives in `packages`; `k` lists its package keys. */
+/**
+ * A record as stored in a block: without `affected`, which lives in `packages`; `k` lists its package keys
+ * and `s` the distinct severities of its affected entries, in order (so that CVE facts need no package
+ * chunk).
+ */
 export interface StoredRecord {
   r: Record<string, unknown>;
   k: [string, string][];
+  s?: SeverityEntry[];
   /** Content hash of the full record. */
   h: string;
 }

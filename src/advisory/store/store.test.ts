@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VigilError } from "../../core/errors.js";
 import { buildSnapshot } from "./build.js";
 import { openSnapshot, type SnapshotStore } from "./open.js";
+import { SCHEMA_VERSION } from "./schema.js";
 
 const ADV = fileURLToPath(new URL("../../../../shared/corpus/advisories/", import.meta.url));
 const SOURCES = [
@@ -36,7 +37,7 @@ afterAll(() => {
 describe("snapshot build + open", () => {
   it("records manifest, feeds and namespaces", () => {
     const m = store.manifest;
-    expect(m.schemaVersion).toBe(2);
+    expect(m.schemaVersion).toBe(SCHEMA_VERSION);
     expect(m.builtAt).toBe("2026-01-01T00:00:00.000Z");
     expect(m.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     const dsa = m.feeds.find((f) => f.feed === "debian-list")!;

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "../../advisory/store/schema.js";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const ADV = join(repo, "../shared/corpus/advisories/");
@@ -47,10 +48,10 @@ describe("vigil db", () => {
     const st = await run("db", "status", "--db", b, "--json");
     expect(st.code).toBe(0);
     const j = JSON.parse(st.out);
-    expect(j).toMatchObject({ schemaVersion: 2, advisories: 7, kev: 1404, stale: false });
+    expect(j).toMatchObject({ schemaVersion: SCHEMA_VERSION, advisories: 7, kev: 1404, stale: false });
     expect(j.namespaces).toContainEqual({ namespace: "maven", records: 4, packages: 8 });
     const text = await run("db", "status", "--db", a);
-    expect(text.out).toMatch(/schema version\s+2/);
+    expect(text.out).toMatch(new RegExp(`schema version\\s+${SCHEMA_VERSION}`));
     expect(text.out).toMatch(/osv\s+7 records/);
     const d = await run("db", "diff", a, b, "--json");
     expect(JSON.parse(d.out)).toMatchObject({ added: [], changed: [], removed: [] });
