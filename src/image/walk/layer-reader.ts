@@ -18,7 +18,7 @@ import type { Content } from "./content.js";
 import type { EntryType } from "./fs-tree.js";
 import { normalizeEntryName } from "./fs-tree.js";
 import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js";
-import { hashFileRange, inflateFileRange } from "./worker-pool.js";
+import { hashFileRange, inflateFileRange, inflateStream } from "./worker-pool.js";
 
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
@@ -307,36 +307,54 @@ async function streamPass(
     try {
       const { head, rest } = await peek(blob);
       compression = sniffCompression(head);
+      // A downloaded gzip layer is inflated and hashed in a worker too, fed as it arrives.
+      const viaWorker = compression === "gzip" && opts.verify;
+      const hashHere = opts.verify && !viaWorker;
       async function* source(): AsyncGenerator<Buffer> {
         if (head.length > 0) {
-          storedBytes += head.length;
-          if (opts.verify) storedHash.update(head);
+          if (!viaWorker) storedBytes += head.length;
+          if (hashHere) storedHash.update(head);
           yield head;
         }
         for (;;) {
           const r = await rest.next();
           if (r.done) return;
-          storedBytes += r.value.length;
-          if (opts.verify) storedHash.update(r.value);
+          if (!viaWorker) storedBytes += r.value.length;
+          if (hashHere) storedHash.update(r.value);
           yield r.value;
         }
       }
-      const parser = newParser((chunk) => {
-        if (opts.verify && compression !== "none") diffHash.update(chunk);
-        countRaw(chunk);
-      });
-      if (compression !== "none") {
-        await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
+      if (viaWorker) {
+        const parser = newParser(countRaw);
+        const r = await inflateStream(
+          source(),
+          (chunk, progress) => {
+            storedBytes = progress.storedBytes;
+            parser.feed(chunk);
+          },
+          ctx.signal,
+        );
+        parser.finish();
+        storedDigest = r.stored;
+        diffDigest = r.diff;
       } else {
-        await pipeline(source, parser, { signal: ctx.signal });
+        const parser = newParser((chunk) => {
+          if (hashHere && compression !== "none") diffHash.update(chunk);
+          countRaw(chunk);
+        });
+        if (compression !== "none") {
+          await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
+        } else {
+          await pipeline(source, parser, { signal: ctx.signal });
+        }
+        if (opts.verify) {
+          storedDigest = `sha256:${storedHash.digest("hex")}`;
+          diffDigest = compression === "none" ? storedDigest : `sha256:${diffHash.digest("hex")}`;
+        }
       }
     } catch (e) {
       blob.destroy();
       throw wrapError(e, where, compression);
-    }
-    if (opts.verify) {
-      storedDigest = `sha256:${storedHash.digest("hex")}`;
-      diffDigest = compression === "none" ? storedDigest : `sha256:${diffHash.digest("hex")}`;
     }
   }
   if (opts.verify) {

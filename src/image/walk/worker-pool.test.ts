@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { hashFileRange, inflateFileRange } from "./worker-pool.js";
+import { hashFileRange, inflateFileRange, inflateStream } from "./worker-pool.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-worker-pool-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -67,6 +67,40 @@ describe("inflateFileRange", () => {
     await expect(
       inflateFileRange({ path: file, offset: prefix.length, length: gz.length + 100 }, () => {}),
     ).rejects.toThrow(/incorrect header check/);
+  });
+});
+
+describe("inflateStream", () => {
+  async function* pieces(buf: Buffer, size: number, failAt?: number): AsyncGenerator<Buffer> {
+    for (let o = 0; o < buf.length; o += size) {
+      if (failAt !== undefined && o >= failAt) throw new Error("connection reset");
+      yield buf.subarray(o, o + size);
+    }
+  }
+
+  it("inflates bytes pushed as they arrive, with both digests", async () => {
+    let n = 0;
+    const raws: Buffer[] = [];
+    const r = await inflateStream(pieces(gz, 300_000), (c) => {
+      n++;
+      raws.push(Buffer.from(c));
+    });
+    expect(n).toBeGreaterThan(4);
+    expect(Buffer.concat(raws).equals(raw)).toBe(true);
+    expect(r).toEqual({ stored: sha(gz), diff: sha(raw), storedBytes: gz.length, rawBytes: raw.length });
+  });
+
+  it("rejects with the source's own error, and on truncated or corrupt input", async () => {
+    await expect(inflateStream(pieces(gz, 200_000, 600_000), () => {})).rejects.toThrow("connection reset");
+    await expect(inflateStream(pieces(gz.subarray(0, gz.length >> 1), 100_000), () => {})).rejects.toThrow(
+      /unexpected end/i,
+    );
+    const bad = Buffer.from(gz);
+    bad[0] = 0;
+    await expect(inflateStream(pieces(bad, 100_000), () => {})).rejects.toThrow(/incorrect header/);
+    // The pool still works afterwards.
+    const ok = await inflateStream(pieces(gz, 1 << 20), () => {});
+    expect(ok.diff).toBe(sha(raw));
   });
 });
 

@@ -53,17 +53,16 @@ function inflate(m) {
   let done = false;
   let inputEnded = false;
   let gunzipEnded = false;
-  const input = fs.createReadStream(m.path, {
-    start: m.offset,
-    end: m.offset + m.length - 1,
-    highWaterMark: CHUNK,
-  });
+  // File mode reads the range itself; push mode gets the stored bytes from the main thread (a download).
+  const input = m.push
+    ? new (require("node:stream").PassThrough)({ highWaterMark: CHUNK })
+    : fs.createReadStream(m.path, { start: m.offset, end: m.offset + m.length - 1, highWaterMark: CHUNK });
   const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
   // Output chunks not yet hashed and sent, and the transfer buffers the consumer gave back.
   const pending = [];
   const free = [];
   let scheduled = false;
-  const job = { credit: m.credit, gunzip, free };
+  const job = { credit: m.credit, gunzip, free, input };
   jobs.set(m.id, job);
   const fail = (e) => {
     if (done) return;
@@ -90,7 +89,7 @@ function inflate(m) {
   const finish = () => {
     if (done || !inputEnded || !gunzipEnded) return;
     drain();
-    if (storedBytes !== m.length) return fail(new Error("unexpected end of file"));
+    if (!m.push && storedBytes !== m.length) return fail(new Error("unexpected end of file"));
     done = true;
     jobs.delete(m.id);
     parentPort.postMessage({
@@ -134,7 +133,12 @@ parentPort.on("message", (m) => {
     if (!j) return;
     if (m.buf) j.free.push(m.buf);
     if (++j.credit > 0 && j.gunzip.isPaused()) j.gunzip.resume();
-  } else if (m.type === "cancel") jobs.get(m.id)?.cancel();
+  } else if (m.type === "input") {
+    // Push mode: acknowledged once the bytes are through, so the sender keeps a bounded amount in flight.
+    const j = jobs.get(m.id);
+    if (j) j.input.write(Buffer.from(m.buf), () => parentPort.postMessage({ id: m.id, type: "ack" }));
+  } else if (m.type === "input-end") jobs.get(m.id)?.input.end();
+  else if (m.type === "cancel") jobs.get(m.id)?.cancel();
 });
 `;
 
@@ -146,6 +150,7 @@ const INFLATE_CREDIT = 4;
 
 type WorkerMessage =
   | { id: number; type: "digest"; digest: string }
+  | { id: number; type: "ack" }
   | { id: number; type: "error"; error: string; code?: string }
   | { id: number; type: "data"; buf: ArrayBuffer; length: number; storedBytes: number; rawBytes: number }
   | { id: number; type: "end"; stored: string; diff: string; storedBytes: number; rawBytes: number };
@@ -295,13 +300,41 @@ export function inflateFileRange(
   onChunk: (chunk: Buffer, progress: InflateProgress) => void,
   signal?: AbortSignal,
 ): Promise<InflateResult> {
+  return runInflate({ path: r.path, offset: r.offset, length: r.length }, undefined, onChunk, signal);
+}
+
+/**
+ * The same for gzip bytes arriving as a stream (a registry download): each chunk is copied into a buffer
+ * transferred to the worker, with at most a few in flight, so a slow inflate holds the download back
+ * instead of buffering it. An error of `source` stops the job and rejects with that error.
+ */
+export function inflateStream(
+  source: AsyncIterable<Buffer>,
+  onChunk: (chunk: Buffer, progress: InflateProgress) => void,
+  signal?: AbortSignal,
+): Promise<InflateResult> {
+  return runInflate({ push: true }, source, onChunk, signal);
+}
+
+/** Input chunks (about 1 MiB each from a registry download) a push-mode job may have unacknowledged. */
+const MAX_INPUT_IN_FLIGHT = 4;
+
+function runInflate(
+  msg: Record<string, unknown>,
+  source: AsyncIterable<Buffer> | undefined,
+  onChunk: (chunk: Buffer, progress: InflateProgress) => void,
+  signal?: AbortSignal,
+): Promise<InflateResult> {
   return new Promise<InflateResult>((resolve, reject) => {
     let settled = false;
     let job: { id: number; w: PoolWorker } | undefined;
+    let inFlight = 0;
+    let acked: (() => void) | undefined;
     const onAbort = () => stop(Object.assign(new Error("aborted"), { name: "AbortError" }));
     const settle = () => {
       settled = true;
       signal?.removeEventListener("abort", onAbort);
+      acked?.();
     };
     const stop = (e: unknown) => {
       if (settled) return;
@@ -312,8 +345,13 @@ export function inflateFileRange(
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort);
     job = startJob(
-      { type: "inflate", path: r.path, offset: r.offset, length: r.length, credit: INFLATE_CREDIT },
+      { type: "inflate", credit: INFLATE_CREDIT, ...msg },
       (m, finish) => {
+        if (m.type === "ack") {
+          inFlight--;
+          acked?.();
+          return;
+        }
         if (m.type === "data") {
           if (settled) return;
           try {
@@ -344,5 +382,27 @@ export function inflateFileRange(
         reject(e);
       },
     );
+    if (!source) return;
+    const { id, w } = job;
+    void (async () => {
+      try {
+        for await (const c of source) {
+          if (settled) return;
+          const ab = new ArrayBuffer(c.length);
+          new Uint8Array(ab).set(c);
+          inFlight++;
+          w.worker.postMessage({ type: "input", id, buf: ab }, [ab]);
+          while (inFlight >= MAX_INPUT_IN_FLIGHT && !settled) {
+            await new Promise<void>((res) => {
+              acked = res;
+            });
+            acked = undefined;
+          }
+        }
+        if (!settled) w.worker.postMessage({ type: "input-end", id });
+      } catch (e) {
+        stop(e);
+      }
+    })();
   });
 }
