@@ -1,7 +1,6 @@
 /** Compression sniffing (magic bytes, not media types) and streaming decompressors. */
 import { Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { Decompress } from "fzstd";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -12,30 +11,49 @@ export function sniffCompression(head: Uint8Array): Compression {
   return "none";
 }
 
+/** fzstd, loaded on the first zstd layer (most images have none; start-up stays lean). */
+let fzstd: Promise<typeof import("fzstd")> | undefined;
+
 /** zstd via fzstd (pure JS; Node 20's zlib has no zstd). Each output block is freshly allocated. */
 class ZstdDecompress extends Transform {
-  private readonly d: Decompress;
+  private d: import("fzstd").Decompress | undefined;
   constructor() {
     super({ readableHighWaterMark: 1024 * 1024 });
-    this.d = new Decompress((chunk) => {
-      if (chunk.length > 0) this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    });
+  }
+  private async decoder(): Promise<import("fzstd").Decompress> {
+    if (!this.d) {
+      const { Decompress } = await (fzstd ??= import("fzstd"));
+      this.d ??= new Decompress((chunk) => {
+        if (chunk.length > 0) this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      });
+    }
+    return this.d;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.d.push(chunk);
-      cb();
-    } catch (e) {
-      cb(new Error(`zstd: ${(e as Error).message || "invalid data"}`));
-    }
+    this.decoder().then(
+      (d) => {
+        try {
+          d.push(chunk);
+          cb();
+        } catch (e) {
+          cb(new Error(`zstd: ${(e as Error).message || "invalid data"}`));
+        }
+      },
+      (e: unknown) => cb(e as Error),
+    );
   }
   override _flush(cb: TransformCallback): void {
-    try {
-      this.d.push(new Uint8Array(0), true);
-      cb();
-    } catch (e) {
-      cb(new Error(`zstd: ${(e as Error).message || "unexpected end of data"}`));
-    }
+    this.decoder().then(
+      (d) => {
+        try {
+          d.push(new Uint8Array(0), true);
+          cb();
+        } catch (e) {
+          cb(new Error(`zstd: ${(e as Error).message || "unexpected end of data"}`));
+        }
+      },
+      (e: unknown) => cb(e as Error),
+    );
   }
 }
 

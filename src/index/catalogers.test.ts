@@ -3,9 +3,16 @@ import { languageCatalogersA } from "../catalog/language-a.js";
 import { languageCatalogersB } from "../catalog/language-b.js";
 import { osCatalogers } from "../catalog/os.js";
 import type { Cataloger } from "../catalog/types.js";
+import { DEFAULT_CATALOGER_IDS } from "./cataloger-manifest.js";
 import { allCatalogers, catalogersKey, indexerVersion } from "./catalogers.js";
 
 describe("cataloger list", () => {
+  it("is what the light manifest says (cache keys are computed from it without loading catalogers)", () => {
+    const ids = allCatalogers().map((c) => ({ name: c.name, version: c.version }));
+    expect(ids).toEqual(DEFAULT_CATALOGER_IDS.map((c) => ({ ...c })));
+    expect(indexerVersion(DEFAULT_CATALOGER_IDS)).toBe(indexerVersion(allCatalogers()));
+  });
+
   it("runs every OS and language cataloger once, OS first", () => {
     const all = allCatalogers();
     expect(all.length).toBe(osCatalogers.length + languageCatalogersA.length + languageCatalogersB.length);

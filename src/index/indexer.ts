@@ -4,7 +4,6 @@
  * introduced its current version, links language packages to the OS package owning their files, and
  * caches the result by image digest + indexer version.
  */
-import { detectDistro, wantsDistroPath } from "../catalog/os.js";
 import type { Cataloger, CatalogResult, FileRef } from "../catalog/types.js";
 import { isVigilError, VigilError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/logger.js";
@@ -19,7 +18,12 @@ import {
 import { readCachedSbom, type SbomCacheKey, sbomCacheDir, writeCachedSbom } from "../sbom/cache.js";
 import { type Distro, type Package, SBOM_SCHEMA_VERSION, type Sbom } from "../sbom/model.js";
 import { attributeLayers, attributionKey } from "./attribution.js";
-import { allCatalogers, catalogersKey, indexerVersion } from "./catalogers.js";
+import {
+  type CatalogerId,
+  catalogersKey,
+  DEFAULT_CATALOGER_IDS,
+  indexerVersion,
+} from "./cataloger-manifest.js";
 import { readImageVex, wantsImageVex } from "./image-vex.js";
 import { openSource } from "./open.js";
 
@@ -66,7 +70,10 @@ export async function indexImage(reference: string, opts: IndexOptions = {}): Pr
 }
 
 /** The SBOM cache key of an opened image: manifest digest, or config digest when there is none. */
-export function sbomCacheKey(image: OpenedImage, catalogers: readonly Cataloger[]): SbomCacheKey | undefined {
+export function sbomCacheKey(
+  image: OpenedImage,
+  catalogers: readonly CatalogerId[],
+): SbomCacheKey | undefined {
   const digest = image.info.digest ?? image.info.configDigest;
   if (!digest || image.layers.length === 0) return undefined;
   return { imageDigest: digest, indexerVersion: indexerVersion(catalogers) };
@@ -76,8 +83,9 @@ export function sbomCacheKey(image: OpenedImage, catalogers: readonly Cataloger[
 export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = {}): Promise<Sbom> {
   const logger = opts.logger ?? silentLogger();
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const catalogers = opts.catalogers ?? allCatalogers();
-  const key = opts.sbomCache === false ? undefined : sbomCacheKey(image, catalogers);
+  // The cache key needs only the catalogers' names and versions; the catalogers load on a miss.
+  const ids = opts.catalogers ?? DEFAULT_CATALOGER_IDS;
+  const key = opts.sbomCache === false ? undefined : sbomCacheKey(image, ids);
   const dir = sbomCacheDir(opts.cacheDir);
   if (key) {
     const cached = await readCachedSbom(key, {
@@ -91,6 +99,11 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     }
   }
 
+  const [{ allCatalogers }, { wantsDistroPath }] = await Promise.all([
+    import("./catalogers.js"),
+    import("../catalog/os.js"),
+  ]);
+  const catalogers = opts.catalogers ?? allCatalogers();
   const wants = (path: string, size: number) =>
     wantsDistroPath(path) || wantsImageVex(path, size) || catalogers.some((c) => c.wants(path, size));
   // Loaded only on a cache miss: a cached run needs neither the walk nor the attestation reader.
@@ -282,6 +295,7 @@ export async function catalogWalk(
   catalogers: readonly Cataloger[],
   logger: Logger,
 ): Promise<Sbom> {
+  const { detectDistro, wantsDistroPath } = await import("../catalog/os.js");
   const finalFiles = walk.finalFiles();
   const distroFiles = finalFiles.filter((f) => wantsDistroPath(f.path));
   const distro = await detectDistro(distroFiles);

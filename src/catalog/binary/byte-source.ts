@@ -11,7 +11,19 @@ export interface ByteSource {
   read(start: number, end: number): Promise<Buffer>;
 }
 
+const fileSources = new WeakMap<FileRef, ByteSource>();
+
+/** The source of a captured file: one per FileRef, so that what is parsed from it can be shared. */
 export function fileRefSource(file: FileRef): ByteSource {
+  let src = fileSources.get(file);
+  if (!src) {
+    src = newFileRefSource(file);
+    fileSources.set(file, src);
+  }
+  return src;
+}
+
+function newFileRefSource(file: FileRef): ByteSource {
   return {
     size: file.size,
     read(start, end) {

@@ -42,7 +42,22 @@ export function sniffFormat(head: Buffer): ExeFormat | undefined {
   return undefined;
 }
 
-export async function readExecutable(src: ByteSource): Promise<Executable | undefined> {
+const parsed = new WeakMap<ByteSource, Promise<Executable | undefined>>();
+
+/**
+ * The section table of an executable, or undefined when `src` is not one. Parsed once per source: the
+ * Go and Rust catalogers both look at every program, and the result is shared (do not modify it).
+ */
+export function readExecutable(src: ByteSource): Promise<Executable | undefined> {
+  let p = parsed.get(src);
+  if (!p) {
+    p = parseExecutable(src);
+    parsed.set(src, p);
+  }
+  return p;
+}
+
+async function parseExecutable(src: ByteSource): Promise<Executable | undefined> {
   const head = await src.read(0, 64);
   switch (sniffFormat(head)) {
     case "elf":
