@@ -5,8 +5,9 @@
  * CycloneDX properties (layer, locations, source package) are read back when present.
  */
 import { readFile, stat } from "node:fs/promises";
-import { PackageURL } from "packageurl-js";
+import type { PackageURL } from "packageurl-js";
 import { VigilError } from "../core/errors.js";
+import { lazyModule } from "../core/lazy.js";
 import { vigilVersion } from "../core/version.js";
 import { CDX_PROPS } from "./formats/cyclonedx-props.js";
 import {
@@ -18,6 +19,9 @@ import {
   SBOM_SCHEMA_VERSION,
   type Sbom,
 } from "./model.js";
+
+/** packageurl-js, loaded on first use (a cached run that prints no purl never needs it). */
+const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
 
 /** Largest SBOM document read (bytes). */
 export const MAX_SBOM_FILE = 512 * 1024 * 1024;
@@ -96,7 +100,7 @@ export interface PurlFacts {
 export function factsFromPurl(purl: string): PurlFacts | undefined {
   let p: PackageURL;
   try {
-    p = PackageURL.fromString(purl);
+    p = purlLib().PackageURL.fromString(purl);
   } catch {
     return undefined;
   }

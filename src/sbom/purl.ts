@@ -2,8 +2,12 @@
  * Package URL helpers: every cataloger builds its purl here so that qualifier handling (empty values
  * dropped, sorted, percent-encoded by packageurl-js) is the same everywhere.
  */
-import { PackageURL } from "packageurl-js";
+import type { PackageURL } from "packageurl-js";
+import { lazyModule } from "../core/lazy.js";
 import type { Distro } from "./model.js";
+
+/** packageurl-js, loaded on first use (a cached run that prints no purl never needs it). */
+const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
 
 export interface PurlParts {
   type: string;
@@ -25,7 +29,7 @@ export function buildPurl(parts: PurlParts): string {
       qualifiers[k] = v;
     }
   }
-  return new PackageURL(
+  return new (purlLib().PackageURL)(
     parts.type,
     parts.namespace || undefined,
     parts.name,
@@ -49,7 +53,7 @@ export function distroQualifier(distro: Distro | undefined): string | undefined 
 /** Parse a purl string; undefined when it is not a valid purl. */
 export function parsePurl(purl: string): PackageURL | undefined {
   try {
-    return PackageURL.fromString(purl);
+    return purlLib().PackageURL.fromString(purl);
   } catch {
     return undefined;
   }

@@ -7,9 +7,11 @@
  * strings by byte order, a missing segment counts as 0.
  * Requirements (`~> 1.2`, `>= 1, < 2`) use `@renovatebot/ruby-semver`'s `satisfies`.
  */
-import { satisfies as gemSatisfies } from "@renovatebot/ruby-semver";
+import { lazyModule } from "../core/lazy.js";
 import { basicProblem, ParseCache } from "./cache.js";
 import { InvalidVersionError, type VersionScheme } from "./types.js";
+
+const rubySemver = lazyModule<typeof import("@renovatebot/ruby-semver")>("@renovatebot/ruby-semver");
 
 /** A segment: a number as a digit string without leading zeros (prefixed "#"), or letters. */
 export type GemSegment = { readonly num: string } | { readonly str: string };
@@ -87,6 +89,6 @@ export const gem: VersionScheme = {
   satisfies(version: string, range: string): boolean {
     parseGem(version);
     if (basicProblem(range)) throw new InvalidVersionError("gem", range, "not a valid requirement");
-    return gemSatisfies(version, range);
+    return rubySemver().satisfies(version, range);
   },
 };

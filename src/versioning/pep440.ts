@@ -5,9 +5,12 @@
  * Ordering is packaging's `_cmpkey`, computed here on the library's parsed form so that a compare
  * costs no regex work once both sides are cached (the library's own `compare` re-parses each time).
  */
-import { explain, type Pep440Version, satisfies as pepSatisfies, validRange } from "@renovatebot/pep440";
+import type { Pep440Version } from "@renovatebot/pep440";
+import { lazyModule } from "../core/lazy.js";
 import { basicProblem, ParseCache } from "./cache.js";
 import { InvalidVersionError, type VersionScheme } from "./types.js";
+
+const pep440Lib = lazyModule<typeof import("@renovatebot/pep440")>("@renovatebot/pep440");
 
 const cache = new ParseCache<Pep440Version>();
 
@@ -16,7 +19,7 @@ export function parsePep440(version: string): Pep440Version {
   if (hit) return hit;
   const problem = basicProblem(version);
   if (problem) throw new InvalidVersionError("pep440", version, problem);
-  const parsed = explain(version);
+  const parsed = pep440Lib().explain(version);
   if (!parsed) throw new InvalidVersionError("pep440", version, "not a PEP 440 version");
   cache.set(version, parsed);
   return parsed;
@@ -85,8 +88,8 @@ export const pep440: VersionScheme = {
   },
   satisfies(version: string, range: string): boolean {
     parsePep440(version);
-    if (basicProblem(range) || !validRange(range))
+    if (basicProblem(range) || !pep440Lib().validRange(range))
       throw new InvalidVersionError("pep440", range, "not a valid specifier");
-    return pepSatisfies(version, range);
+    return pep440Lib().satisfies(version, range);
   },
 };

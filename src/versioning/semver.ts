@@ -5,9 +5,13 @@
  *   of Cargo's requirement syntax (both treat `^`, `~`, comparators and `*` alike);
  * (OSV's `SEMVER` range type uses `semver2.ts`.)
  */
-import { SemVer, satisfies as semverSatisfies, validRange } from "semver";
+import type { SemVer } from "semver";
+import { lazyModule } from "../core/lazy.js";
 import { basicProblem, ParseCache } from "./cache.js";
 import { InvalidVersionError, type SchemeName, type VersionScheme } from "./types.js";
+
+/** Loaded on the first comparison: a run that matches no npm/cargo/… package never needs it. */
+const semverLib = lazyModule<typeof import("semver")>("semver");
 
 export interface SemverOptions {
   loose?: boolean;
@@ -23,7 +27,7 @@ function makeParser(scheme: SchemeName, options: SemverOptions) {
     if (problem) throw new InvalidVersionError(scheme, version, problem);
     let parsed: SemVer;
     try {
-      parsed = new SemVer(version, options);
+      parsed = new (semverLib().SemVer)(version, options);
     } catch (e) {
       throw new InvalidVersionError(
         scheme,
@@ -67,8 +71,9 @@ export function npmSatisfies(
 ): boolean {
   const problem = basicProblem(range);
   if (problem) throw new InvalidVersionError(scheme, range, `range ${problem}`);
-  if (validRange(range, options) === null) throw new InvalidVersionError(scheme, range, "not a valid range");
-  return semverSatisfies(version, range, options);
+  if (semverLib().validRange(range, options) === null)
+    throw new InvalidVersionError(scheme, range, "not a valid range");
+  return semverLib().satisfies(version, range, options);
 }
 
 /** Compare two versions as npm does, with node-semver options (used by the corpus tests). */

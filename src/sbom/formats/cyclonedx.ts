@@ -5,11 +5,14 @@
  * locations and source package. Pure: the serial number is derived from the SBOM's content.
  */
 import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
-import { PackageURL } from "packageurl-js";
+import { lazyModule } from "../../core/lazy.js";
 import { vigilVersion } from "../../core/version.js";
 import type { Package, Sbom } from "../model.js";
 import { CDX_PROPS, uuidFrom } from "./cyclonedx-props.js";
 import { classifyLicense, distinctLicenses } from "./licenses.js";
+
+/** packageurl-js, loaded on first use (a cached run that prints no purl never needs it). */
+const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
 
 export { CDX_PROPS, uuidFrom } from "./cyclonedx-props.js";
 
@@ -62,7 +65,7 @@ function imageComponent(sbom: Sbom): Models.Component {
     if (repo) qualifiers.repository_url = repo;
     if (img.platform?.architecture) qualifiers.arch = img.platform.architecture;
     if (img.platform?.os) qualifiers.os = img.platform.os;
-    purl = new PackageURL("oci", undefined, last, digest, qualifiers, undefined).toString();
+    purl = new (purlLib().PackageURL)("oci", undefined, last, digest, qualifiers, undefined).toString();
   }
   const props = new Models.PropertyRepository();
   const add = (k: string, v: string | undefined) => {
