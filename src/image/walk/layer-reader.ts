@@ -412,6 +412,7 @@ export async function readLayerSeeking(
   layer: LayerDescriptor,
   range: LayerFileRange,
   ctx: ReadContext,
+  pendingDigest?: Promise<string>,
 ): Promise<LayerSummary> {
   const where = describeLayer(layer);
   const builder = new SummaryBuilder(ctx, where);
@@ -422,8 +423,8 @@ export async function readLayerSeeking(
       `${where}: the image's uncompressed size exceeds --max-image-size (${ctx.limits.maxImageSize} bytes)`,
     );
   }
-  // Verify the digest in a worker thread while the headers are read here.
-  const digestP = hashFileRange(range);
+  // The digest is checked in a worker thread (started by the caller, or now) while the headers are read here.
+  const digestP = pendingDigest ?? hashFileRange(range);
   digestP.catch(() => {});
   const offsets = new Map<string, { offset: number; size: number }>();
   const fd = openSync(range.path, "r");

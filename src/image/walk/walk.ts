@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileRef } from "../../catalog/types.js";
 import { isVigilError, VigilError } from "../../core/errors.js";
-import type { OpenedImage, WalkOptions, WalkResult } from "../types.js";
+import type { LayerFileRange, OpenedImage, WalkOptions, WalkResult } from "../types.js";
 import { applyLayer } from "./apply.js";
 import { CaptureStore } from "./captures.js";
 import { closeContentFiles, fileRef } from "./content.js";
@@ -23,6 +23,7 @@ import {
 } from "./layer-reader.js";
 import { walkRootfs } from "./rootfs.js";
 import type { LayerSummary } from "./summary.js";
+import { hashFileRange, warmWorkers } from "./worker-pool.js";
 
 export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<WalkResult> {
   const started = performance.now();
@@ -61,6 +62,37 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     ),
   );
 
+  // Local layer files, located and sniffed up front. Uncompressed ones start their digest check now,
+  // largest first, whatever the walk's concurrency: the check of the largest layer is the longest task.
+  const located = await Promise.all(
+    layers.map(async (l, i) => {
+      if (cached[i] || !image.layerFile) return undefined;
+      try {
+        const range = await image.layerFile(l);
+        return range ? { range, compression: await rangeCompression(range) } : undefined;
+      } catch (error) {
+        return { error }; // reported when the walk reaches this layer
+      }
+    }),
+  );
+  if (located.some((x) => x && "range" in x)) warmWorkers();
+  const digests = new Map<number, Promise<string>>();
+  for (const i of layers
+    .map((_, i) => i)
+    .filter((i) => {
+      const x = located[i];
+      return x !== undefined && "range" in x && x.compression === "none";
+    })
+    .sort((a, b) => layerRange(b)!.length - layerRange(a)!.length)) {
+    const p = hashFileRange(layerRange(i)!);
+    p.catch(() => {});
+    digests.set(i, p);
+  }
+  function layerRange(i: number): LayerFileRange | undefined {
+    const x = located[i];
+    return x && "range" in x ? x.range : undefined;
+  }
+
   const readOne = async (i: number): Promise<LayerSummary> => {
     const c = cached[i];
     if (c) {
@@ -75,11 +107,13 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       return c;
     }
     const layer = layers[i]!;
-    const range = image.layerFile ? await image.layerFile(layer) : undefined;
-    const compression = range ? await rangeCompression(range) : undefined;
+    const loc = located[i];
+    if (loc && "error" in loc) throw loc.error;
+    const range = loc?.range;
+    const compression = loc?.compression;
     const seek = range !== undefined && compression === "none";
     const s = seek
-      ? await readLayerSeeking(layer, range, ctx)
+      ? await readLayerSeeking(layer, range, ctx, digests.get(i))
       : await readLayerStreaming(image, layer, ctx, compression === "gzip" ? range : undefined);
     // Written in the background (the next layer's read need not wait); awaited before the walk ends.
     // Not for a layer read by seeking a local uncompressed tar: walking it again costs less than copying

@@ -259,19 +259,52 @@ async function hashInline(r: LayerFileRange): Promise<string> {
   }
 }
 
+/** Start the workers now (a thread takes tens of milliseconds to start) when work for them is coming. */
+export function warmWorkers(): void {
+  getPool();
+}
+
+/**
+ * Hash jobs block their worker while they run, so they are queued and each goes to a worker with no hash
+ * job as one frees up (submit the largest first: the digests then finish together).
+ */
+const hashQueue: (() => void)[] = [];
+let hashRunning = 0;
+
+function pumpHashes(): void {
+  while (hashQueue.length > 0 && hashRunning < POOL_SIZE) {
+    hashRunning++;
+    hashQueue.shift()!();
+  }
+}
+
 /** SHA-256 of a local file range ("sha256:…"), in a worker unless the range is small. */
 export function hashFileRange(r: LayerFileRange): Promise<string> {
   if (r.length <= INLINE_MAX) return hashInline(r);
   return new Promise<string>((resolve, reject) => {
-    startJob(
-      { type: "hash", path: r.path, offset: r.offset, length: r.length },
-      (m, finish) => {
-        finish();
-        if (m.type === "digest") resolve(m.digest);
-        else reject(new Error(m.type === "error" ? m.error : "hash failed"));
-      },
-      reject,
-    );
+    let done = false;
+    const release = () => {
+      if (done) return;
+      done = true;
+      hashRunning--;
+      pumpHashes();
+    };
+    hashQueue.push(() => {
+      startJob(
+        { type: "hash", path: r.path, offset: r.offset, length: r.length },
+        (m, finish) => {
+          finish();
+          release();
+          if (m.type === "digest") resolve(m.digest);
+          else reject(new Error(m.type === "error" ? m.error : "hash failed"));
+        },
+        (e) => {
+          release();
+          reject(e);
+        },
+      );
+    });
+    pumpHashes();
   });
 }
 
