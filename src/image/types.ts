@@ -122,7 +122,7 @@ export interface WalkResult {
   changedByLayer(layerIndex: number): readonly string[];
   /** Bytes read (uncompressed) and timing, for progress and benchmarks. */
   stats: { bytesRead: number; entries: number; layersFromCache: number; millis: number };
-  /** Releases temp files holding spilled captures. */
+  /** Waits for the per-layer cache writes still running, then releases temp files and open descriptors. */
   dispose(): Promise<void>;
 }
 

@@ -29,7 +29,9 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   const started = performance.now();
   let spillDir: string | undefined;
   const getSpill = () => (spillDir ??= mkdtempSync(join(tmpdir(), "vigil-walk-")));
+  const cacheWrites: Promise<void>[] = [];
   const dispose = async () => {
+    await Promise.all(cacheWrites);
     closeContentFiles();
     if (spillDir) {
       const d = spillDir;
@@ -53,7 +55,6 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   const layers = image.layers;
   const n = layers.length;
   let fromCache = 0;
-  const cacheWrites: Promise<void>[] = [];
 
   // Cache lookups first, before any layer is read.
   const cached: (LayerSummary | undefined)[] = await Promise.all(
@@ -176,7 +177,8 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     });
   }
   await pool;
-  await Promise.all(cacheWrites);
+  // Layer cache writes may still be running: the catalogers start meanwhile, and dispose() waits for them
+  // (they read captured contents, spill files included).
 
   const finalIndex = n - 1;
   const finalFiles = (): FileRef[] => {
