@@ -48,12 +48,18 @@ export class TarParser extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    try {
-      this.feed(chunk);
-      cb();
-    } catch (e) {
-      cb(e as Error);
-    }
+    // Parsed in a microtask, not inside the writer's call: when the writer is zlib, its completion
+    // callback then schedules the next inflate on the thread pool before this thread parses (and
+    // hashes, via onChunk) the chunk it just produced, so inflating and parsing overlap. zlib does not
+    // reuse an output chunk it has handed out.
+    queueMicrotask(() => {
+      try {
+        this.feed(chunk);
+        cb();
+      } catch (e) {
+        cb(e as Error);
+      }
+    });
   }
 
   override _final(cb: (e?: Error | null) => void): void {

@@ -15,6 +15,8 @@ import type { LayerSummary, SummaryEntry } from "./summary.js";
 
 const MAGIC = "VGLC0001";
 const FORMAT_VERSION = 1;
+/** Bytes gathered per write (and the piece size for copying a large captured file). */
+const COPY_PIECE = 1024 * 1024;
 /** Entries above this size load lazily (file ranges) instead of into memory. */
 const EAGER_MAX = 32 * 1024 * 1024;
 
@@ -148,20 +150,29 @@ export async function writeLayerCache(
     pre.writeUInt32LE(hbuf.length, 8);
     const fh = await open(tmp, "w");
     try {
-      // Gathered writes: one system call per batch of captured files, not one per file.
+      // Gathered writes: one system call per batch of small captured files, not one per file; a large
+      // (spilled) file is copied a piece at a time, never whole into memory.
       let batch: Buffer[] = [pre, hbuf];
       let batchBytes = 0;
+      const flush = async () => {
+        if (batch.length > 0) await writeAll(fh, batch);
+        batch = [];
+        batchBytes = 0;
+      };
       for (const c of chunks) {
+        const len = contentLength(c);
+        if (len > COPY_PIECE) {
+          await flush();
+          for (let o = 0; o < len; o += COPY_PIECE)
+            await writeAll(fh, [await readContent(c, o, o + COPY_PIECE)]);
+          continue;
+        }
         const b = await readContent(c);
         batch.push(b);
         batchBytes += b.length;
-        if (batch.length >= 512 || batchBytes >= 8 * 1024 * 1024) {
-          await writeAll(fh, batch);
-          batch = [];
-          batchBytes = 0;
-        }
+        if (batch.length >= 512 || batchBytes >= COPY_PIECE) await flush();
       }
-      if (batch.length > 0) await writeAll(fh, batch);
+      await flush();
     } finally {
       await fh.close();
     }

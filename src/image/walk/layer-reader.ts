@@ -18,7 +18,7 @@ import type { Content } from "./content.js";
 import type { EntryType } from "./fs-tree.js";
 import { normalizeEntryName } from "./fs-tree.js";
 import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js";
-import { hashFileRange, inflateFileRange, inflateStream } from "./worker-pool.js";
+import { hashFileRange } from "./worker-pool.js";
 
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
@@ -184,8 +184,6 @@ async function peek(stream: Readable): Promise<{ head: Buffer; rest: AsyncIterat
 interface StreamPassOptions {
   /** Verify digests and apply limits (first pass); false for the hard-link re-read. */
   verify: boolean;
-  /** A local gzip file range: inflate and hash it in a worker thread instead of on this thread. */
-  inflate?: LayerFileRange;
   /** Capture predicate override (re-read): path → wanted. */
   only?: Set<string>;
   builder?: SummaryBuilder;
@@ -236,38 +234,56 @@ async function streamPass(
   opts: StreamPassOptions,
 ): Promise<{ compression: Compression; contents: Map<string, Content>; rawBytes: number }> {
   const where = describeLayer(layer);
+  const blob = await image.openLayerBlob(layer);
   const contents = new Map<string, Content>();
   let compression: Compression = "none";
+  const storedHash = createHash("sha256");
+  const diffHash: Hash = createHash("sha256");
   let storedBytes = 0;
   let rawBytes = 0;
-  let storedDigest: string | undefined;
-  let diffDigest: string | undefined;
-  const limits = ctx.limits;
-  // Uncompressed bytes: counted for the size and ratio limits (and hashed, on the main-thread path).
-  const countRaw = (chunk: Buffer): void => {
-    rawBytes += chunk.length;
-    if (!opts.verify) return;
-    ctx.totals.bytes += chunk.length;
-    if (ctx.totals.bytes > limits.maxImageSize) {
-      throw new VigilError(
-        "LIMIT",
-        `${where}: the image's uncompressed size exceeds --max-image-size (${limits.maxImageSize} bytes)`,
-      );
+  try {
+    const { head, rest } = await peek(blob);
+    compression = sniffCompression(head);
+    const limits = ctx.limits;
+    async function* source(): AsyncGenerator<Buffer> {
+      if (head.length > 0) {
+        storedBytes += head.length;
+        if (opts.verify) storedHash.update(head);
+        yield head;
+      }
+      for (;;) {
+        const r = await rest.next();
+        if (r.done) return;
+        storedBytes += r.value.length;
+        if (opts.verify) storedHash.update(r.value);
+        yield r.value;
+      }
     }
-    if (
-      compression !== "none" &&
-      rawBytes > RATIO_MIN_BYTES &&
-      rawBytes > storedBytes * limits.maxCompressionRatio
-    ) {
-      throw new VigilError(
-        "LIMIT",
-        `${where}: decompression ratio above ${limits.maxCompressionRatio} (--max-ratio): possible decompression bomb`,
-      );
-    }
-  };
-  const builder = opts.builder;
-  const newParser = (onChunk: (chunk: Buffer) => void) =>
-    new TarParser(
+    // Uncompressed bytes: hashed for the diffID, counted for the size and ratio limits.
+    const onChunk = (chunk: Buffer): void => {
+      rawBytes += chunk.length;
+      if (!opts.verify) return;
+      if (compression !== "none") diffHash.update(chunk);
+      ctx.totals.bytes += chunk.length;
+      if (ctx.totals.bytes > limits.maxImageSize) {
+        throw new VigilError(
+          "LIMIT",
+          `${where}: the image's uncompressed size exceeds --max-image-size (${limits.maxImageSize} bytes)`,
+        );
+      }
+      if (
+        compression !== "none" &&
+        rawBytes > RATIO_MIN_BYTES &&
+        rawBytes > storedBytes * limits.maxCompressionRatio
+      ) {
+        throw new VigilError(
+          "LIMIT",
+          `${where}: decompression ratio above ${limits.maxCompressionRatio} (--max-ratio): possible decompression bomb`,
+        );
+      }
+    };
+    const builder = opts.builder;
+    const parser = new TarParser(
       where,
       (e) => {
         let capturePath: string | undefined;
@@ -280,93 +296,27 @@ async function streamPass(
       },
       onChunk,
     );
-
-  if (opts.inflate) {
-    // A local gzip layer: inflated and hashed by a worker thread; only the tar walk runs here.
-    compression = "gzip";
-    try {
-      const parser = newParser(countRaw);
-      const r = await inflateFileRange(
-        opts.inflate,
-        (chunk, progress) => {
-          storedBytes = progress.storedBytes;
-          parser.feed(chunk);
-        },
-        ctx.signal,
-      );
-      parser.finish();
-      storedDigest = r.stored;
-      diffDigest = r.diff;
-    } catch (e) {
-      throw wrapError(e, where, compression);
+    if (compression !== "none") {
+      await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
+    } else {
+      await pipeline(source, parser, { signal: ctx.signal });
     }
-  } else {
-    const blob = await image.openLayerBlob(layer);
-    const storedHash = createHash("sha256");
-    const diffHash: Hash = createHash("sha256");
-    try {
-      const { head, rest } = await peek(blob);
-      compression = sniffCompression(head);
-      // A downloaded gzip layer is inflated and hashed in a worker too, fed as it arrives.
-      const viaWorker = compression === "gzip" && opts.verify;
-      const hashHere = opts.verify && !viaWorker;
-      async function* source(): AsyncGenerator<Buffer> {
-        if (head.length > 0) {
-          if (!viaWorker) storedBytes += head.length;
-          if (hashHere) storedHash.update(head);
-          yield head;
-        }
-        for (;;) {
-          const r = await rest.next();
-          if (r.done) return;
-          if (!viaWorker) storedBytes += r.value.length;
-          if (hashHere) storedHash.update(r.value);
-          yield r.value;
-        }
-      }
-      if (viaWorker) {
-        const parser = newParser(countRaw);
-        const r = await inflateStream(
-          source(),
-          (chunk, progress) => {
-            storedBytes = progress.storedBytes;
-            parser.feed(chunk);
-          },
-          ctx.signal,
-        );
-        parser.finish();
-        storedDigest = r.stored;
-        diffDigest = r.diff;
-      } else {
-        const parser = newParser((chunk) => {
-          if (hashHere && compression !== "none") diffHash.update(chunk);
-          countRaw(chunk);
-        });
-        if (compression !== "none") {
-          await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
-        } else {
-          await pipeline(source, parser, { signal: ctx.signal });
-        }
-        if (opts.verify) {
-          storedDigest = `sha256:${storedHash.digest("hex")}`;
-          diffDigest = compression === "none" ? storedDigest : `sha256:${diffHash.digest("hex")}`;
-        }
-      }
-    } catch (e) {
-      blob.destroy();
-      throw wrapError(e, where, compression);
-    }
+  } catch (e) {
+    blob.destroy();
+    throw wrapError(e, where, compression);
   }
   if (opts.verify) {
+    const stored = `sha256:${storedHash.digest("hex")}`;
     // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
     const storedKnown = !(compression !== "none" && layer.digest === layer.diffId);
-    if (storedKnown && layer.digest.startsWith("sha256:") && storedDigest !== layer.digest) {
-      throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${storedDigest})`);
+    if (storedKnown && layer.digest.startsWith("sha256:") && stored !== layer.digest) {
+      throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${stored})`);
     }
-    if (diffDigest !== layer.diffId) {
+    const diff = compression === "none" ? stored : `sha256:${diffHash.digest("hex")}`;
+    if (diff !== layer.diffId) {
       throw new VigilError(
         "DIGEST_MISMATCH",
-        `${where}: uncompressed digest ${diffDigest} does not match the config's diffID ${layer.diffId}`,
+        `${where}: uncompressed digest ${diff} does not match the config's diffID ${layer.diffId}`,
       );
     }
   }
@@ -378,14 +328,9 @@ export async function readLayerStreaming(
   image: OpenedImage,
   layer: LayerDescriptor,
   ctx: ReadContext,
-  gzipRange?: LayerFileRange,
 ): Promise<LayerSummary> {
   const builder = new SummaryBuilder(ctx, describeLayer(layer));
-  const { contents, rawBytes } = await streamPass(image, layer, ctx, {
-    verify: true,
-    builder,
-    inflate: gzipRange,
-  });
+  const { contents, rawBytes } = await streamPass(image, layer, ctx, { verify: true, builder });
   builder.s.bytes = rawBytes;
   for (const [p, c] of contents) builder.s.captured.set(p, c);
   // Hard links captured in the pass already share their target's content; re-read for the rest.

@@ -76,7 +76,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       }
     }),
   );
-  if (located.some((x) => x && "range" in x)) warmWorkers();
+  if (located.some((x) => x && "range" in x && x.compression === "none")) warmWorkers();
   const digests = new Map<number, Promise<string>>();
   for (const i of layers
     .map((_, i) => i)
@@ -115,7 +115,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     const seek = range !== undefined && compression === "none";
     const s = seek
       ? await readLayerSeeking(layer, range, ctx, digests.get(i))
-      : await readLayerStreaming(image, layer, ctx, compression === "gzip" ? range : undefined);
+      : await readLayerStreaming(image, layer, ctx);
     // Written in the background (the next layer's read need not wait); awaited before the walk ends.
     // Not for a layer read by seeking a local uncompressed tar: walking it again costs less than copying
     // its captured files (whole programs among them) into the cache.
