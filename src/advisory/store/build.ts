@@ -242,8 +242,12 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
       bid,
       block[0]!.r.id as string,
       encodeRecordBlock(
-        block.map((r) => r.r.id as string),
-        block,
+        block.map((st) => st.r.id as string),
+        // the header line lists the ids: each record's own copy is left out (readers put it back)
+        block.map((st) => {
+          const { id: _id, ...r } = st.r;
+          return { ...st, r };
+        }),
       ),
     );
     bid++;

@@ -261,7 +261,16 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     if (!b) {
       const row = qBlock.get(bid) as { data: Buffer } | undefined;
       if (!row) return undefined;
-      const block = decodeRecordBlock<StoredRecord>(row.data);
+      const raw = decodeRecordBlock<StoredRecord>(row.data);
+      // A stored record's id lives in the block's header line only: give each record its id back.
+      const block: RecordBlock<StoredRecord> = {
+        ids: raw.ids,
+        record(slot) {
+          const st = raw.record(slot);
+          if (st && st.r.id === undefined) st.r = { id: raw.ids[slot], ...st.r };
+          return st;
+        },
+      };
       b = { block, slots: new Map(block.ids.map((id, i) => [id, i])) };
       remember(blockCache, bid, b, 4096);
     }

@@ -5,7 +5,7 @@ import type { SeverityEntry } from "../types.js";
  * - `manifest(key, value)`: schema version, build time, content hash, feed stats (JSON values);
  * - `blocks`: every advisory, BLOCK_SIZE records per block in id order, brotli-compressed together (records compress
  *   far better together than alone) but each record's JSON kept apart, so that reading one record parses
- *   only it (codec: encodeRecordBlock). A record's position `pos` = block * BLOCK_SIZE + slot; `first` is the
+ *   only it (codec: encodeRecordBlock); a record's id is in the header line only. A record's position `pos` = block * BLOCK_SIZE + slot; `first` is the
  *   block's first id, so an id is found by binary search over the blocks' first ids and the block's id list;
  * - `packages`: the lookup index, per namespace chunks of CHUNK_KEYS consecutive package names, each holding
  *   every affected entry for its names (with the advisory id, source and aliases). Clustered by namespace:
