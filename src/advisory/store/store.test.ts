@@ -99,8 +99,9 @@ describe("snapshot build + open", () => {
       gz(`${ADV}debian/security-tracker/DSA.list`) +
       gz(`${ADV}debian/vunnel-sample/test-fixtures/input/debian.json`) +
       readdirSync(`${ADV}osv/ghsa-sample`).reduce((n, f) => n + gz(`${ADV}osv/ghsa-sample/${f}`), 0);
-    // Regression guard; the target (≤ 1.0×) is not met yet — see docs/advisory-db.md.
-    expect(statSync(b).size).toBeLessThan(inputs * 1.6);
+    // Regression guard. On the whole corpus the snapshot is 0.91× its gzip'd inputs (docs/advisory-db.md);
+    // this small subset is 1.40× (SQLite pages and indexes weigh more on a small file).
+    expect(statSync(b).size).toBeLessThan(inputs * 1.5);
     rmSync(b);
   });
 });
