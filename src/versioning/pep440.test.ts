@@ -1,6 +1,6 @@
-import { compare as libraryCompare } from "@renovatebot/pep440";
+import { explain, compare as libraryCompare } from "@renovatebot/pep440";
 import { describe, expect, it } from "vitest";
-import { pep440 } from "./pep440.js";
+import { pep440, plainRelease } from "./pep440.js";
 import { corpusLines, mismatches, rowKey, vectorRows } from "./test-helpers/corpus.js";
 import { InvalidVersionError } from "./types.js";
 
@@ -21,6 +21,23 @@ const NOT_PEP440_ROWS = new Set([
 ]);
 
 describe("PEP 440 against the corpus", () => {
+  it("the plain-release fast path builds exactly what the library's explain() does", () => {
+    const versions = new Set<string>(["0", "1.0", "01.002.0", "2.31.0", "10.0.0.0.1", "999999999999999"]);
+    for (const file of ["pypi/osv-scalibr-pypi-versions-generated.tsv", "pypi/packaging-VERSIONS-sorted.tsv"])
+      for (const r of vectorRows(file)) for (const v of [r.left, r.right]) versions.add(v);
+    let plain = 0;
+    for (const v of versions) {
+      const fast = plainRelease(v);
+      if (!fast) continue;
+      plain++;
+      expect(fast, v).toEqual(explain(v));
+    }
+    expect(plain).toBeGreaterThan(100);
+    // not plain: left to the library
+    for (const v of ["1.0rc1", "1!2.0", "1.0.post1", "1.0+local", "v1.0", " 1.0", "1.0.", "1..0"])
+      expect(plainRelease(v), v).toBeUndefined();
+  });
+
   for (const file of [
     "pypi/packaging-VERSIONS-sorted.tsv",
     "pypi/packaging-normalized-equal.tsv",

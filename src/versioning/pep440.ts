@@ -14,9 +14,37 @@ const pep440Lib = lazyModule<typeof import("@renovatebot/pep440")>("@renovatebot
 
 const cache = new ParseCache<Pep440Version>();
 
+/** Plain releases ("2.31.0"), most versions in practice: no need for the library's full grammar. */
+const PLAIN_RELEASE = /^\d{1,15}(?:\.\d{1,15})*$/;
+
+/** What the library's explain() gives for a plain release, built directly (a test checks they agree). */
+export function plainRelease(version: string): Pep440Version | undefined {
+  if (!PLAIN_RELEASE.test(version)) return undefined;
+  const release = version.split(".").map(Number);
+  const text = release.join(".");
+  return {
+    epoch: 0,
+    release,
+    pre: null,
+    post: null,
+    dev: null,
+    local: null,
+    public: text,
+    base_version: text,
+    is_prerelease: false,
+    is_devrelease: false,
+    is_postrelease: false,
+  } as unknown as Pep440Version;
+}
+
 export function parsePep440(version: string): Pep440Version {
   const hit = cache.get(version);
   if (hit) return hit;
+  const plain = plainRelease(version);
+  if (plain) {
+    cache.set(version, plain);
+    return plain;
+  }
   const problem = basicProblem(version);
   if (problem) throw new InvalidVersionError("pep440", version, problem);
   const parsed = pep440Lib().explain(version);
