@@ -369,7 +369,7 @@ export async function readLayerSeeking(
     );
   }
   // The digest is checked in a worker thread (started by the caller, or now) while the headers are read here.
-  const digestP = pendingDigest ?? hashFileRange(range);
+  const digestP = pendingDigest ?? hashFileRange(range, ctx.signal);
   digestP.catch(() => {});
   const offsets = new Map<string, { offset: number; size: number }>();
   const fd = openSync(range.path, "r");

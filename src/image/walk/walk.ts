@@ -85,7 +85,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       return x !== undefined && "range" in x && x.compression === "none";
     })
     .sort((a, b) => layerRange(b)!.length - layerRange(a)!.length)) {
-    const p = hashFileRange(layerRange(i)!);
+    const p = hashFileRange(layerRange(i)!, controller.signal);
     p.catch(() => {});
     digests.set(i, p);
   }
@@ -116,7 +116,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     const s = seek
       ? await readLayerSeeking(layer, range, ctx, digests.get(i))
       : await readLayerStreaming(image, layer, ctx);
-    // Written in the background (the next layer's read need not wait); awaited before the walk ends.
+    // Written in the background (the next layer's read need not wait); dispose() waits for it.
     // Not for a layer read by seeking a local uncompressed tar: walking it again costs less than copying
     // its captured files (whole programs among them) into the cache.
     if (opts.layerCacheKey && !seek)
@@ -168,7 +168,6 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   } catch (e) {
     controller.abort();
     await pool.catch(() => {});
-    await Promise.all(cacheWrites);
     await dispose();
     const err = firstError ?? e;
     if (isVigilError(err)) throw err;

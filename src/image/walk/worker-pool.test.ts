@@ -38,4 +38,19 @@ describe("hashFileRange", () => {
     // The pool still works afterwards.
     expect(await hashFileRange({ path: file, offset: prefix.length, length: raw.length })).toBe(sha(raw));
   });
+
+  it("drops queued jobs and lets go of running ones when aborted", async () => {
+    const ac = new AbortController();
+    const range = { path: file, offset: prefix.length, length: raw.length };
+    // Two run (one per worker), the others wait in the queue.
+    const jobs = Array.from({ length: 5 }, () => hashFileRange(range, ac.signal));
+    ac.abort();
+    const results = await Promise.allSettled(jobs);
+    expect(results.every((r) => r.status === "rejected" && (r.reason as Error).name === "AbortError")).toBe(
+      true,
+    );
+    await expect(hashFileRange(range, ac.signal)).rejects.toMatchObject({ name: "AbortError" });
+    // Later jobs still get their digest.
+    expect(await hashFileRange(range)).toBe(sha(raw));
+  });
 });

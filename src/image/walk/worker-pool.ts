@@ -122,7 +122,8 @@ function startJob(
   onFail: (e: Error) => void,
 ): { id: number; w: PoolWorker } {
   const w = getPool().reduce((a, b) => (b.busy < a.busy ? b : a));
-  if (w.busy++ === 0) w.worker.ref();
+  w.busy++;
+  w.worker.ref();
   const id = nextId++;
   let finished = false;
   const finish = () => {
@@ -175,32 +176,57 @@ function pumpHashes(): void {
   }
 }
 
-/** SHA-256 of a local file range ("sha256:…"), in a worker unless the range is small. */
-export function hashFileRange(r: LayerFileRange): Promise<string> {
+/**
+ * SHA-256 of a local file range ("sha256:…"), in a worker unless the range is small. When `signal`
+ * aborts, a queued job is dropped and a running one no longer keeps the process alive (a walk that
+ * failed on one layer does not wait for the digests of the others); the promise rejects with an
+ * AbortError.
+ */
+export function hashFileRange(r: LayerFileRange, signal?: AbortSignal): Promise<string> {
   if (r.length <= INLINE_MAX) return hashInline(r);
   return new Promise<string>((resolve, reject) => {
-    let done = false;
+    const aborted = () => Object.assign(new Error("aborted"), { name: "AbortError" });
+    if (signal?.aborted) return reject(aborted());
+    let settled = false;
+    let running: PoolWorker | undefined;
+    let released = false;
     const release = () => {
-      if (done) return;
-      done = true;
+      if (released) return;
+      released = true;
       hashRunning--;
       pumpHashes();
     };
-    hashQueue.push(() => {
-      startJob(
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      const k = hashQueue.indexOf(start);
+      if (k >= 0) hashQueue.splice(k, 1);
+      else if (running?.busy === 1) running.worker.unref(); // its only job: let the process exit
+      reject(aborted());
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (f: () => void) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (settled) return;
+      settled = true;
+      f();
+    };
+    const start = () => {
+      running = startJob(
         { type: "hash", path: r.path, offset: r.offset, length: r.length },
         (m, finish) => {
           finish();
           release();
-          if (m.type === "digest") resolve(m.digest);
-          else reject(new Error(m.type === "error" ? m.error : "hash failed"));
+          if (m.type === "digest") done(() => resolve(m.digest));
+          else done(() => reject(new Error(m.type === "error" ? m.error : "hash failed")));
         },
         (e) => {
           release();
-          reject(e);
+          done(() => reject(e));
         },
-      );
-    });
+      ).w;
+    };
+    hashQueue.push(start);
     pumpHashes();
   });
 }
