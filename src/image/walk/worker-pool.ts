@@ -84,8 +84,11 @@ function getPool(): PoolWorker[] {
           j.onFail(e);
         }
       }
-      if (pool === p) pool = p.filter((x) => x !== pw);
-      if (pool?.length === 0) pool = undefined;
+      // Out of whichever pool holds it (a later pool never does); an empty pool is rebuilt on next use.
+      if (pool) {
+        pool = pool.filter((x) => x !== pw);
+        if (pool.length === 0) pool = undefined;
+      }
     };
     worker.on("error", fail);
     worker.on("exit", (code) => {
@@ -121,7 +124,9 @@ function startJob(
   onMessage: (m: WorkerMessage, finish: () => void) => void,
   onFail: (e: Error) => void,
 ): { id: number; w: PoolWorker } {
-  const w = getPool().reduce((a, b) => (b.busy < a.busy ? b : a));
+  const w = getPool()
+    .filter((x) => !x.dead)
+    .reduce((a, b) => (b.busy < a.busy ? b : a));
   w.busy++;
   w.worker.ref();
   const id = nextId++;
