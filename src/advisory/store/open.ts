@@ -272,7 +272,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
         },
       };
       b = { block, slots: new Map(block.ids.map((id, i) => [id, i])) };
-      remember(blockCache, bid, b, 4096);
+      remember(blockCache, bid, b, 1024); // ≤ ~80 MB of decompressed blocks
     }
     return b;
   };
