@@ -122,7 +122,7 @@ if [[ ${BIG:-0} == 1 ]]; then
     const idx = JSON.parse(fs.readFileSync(p.join(dir, "index.json")));
     const m = JSON.parse(fs.readFileSync(p.join(dir, "blobs/sha256", idx.manifests[0].digest.slice(7))));
     for (const l of m.layers) console.log(l.digest);' "$WORK/big-oci")
-  big_line="peak RSS on the $((big_bytes / 1000000)) MB image: $((big_rss / 1024)) MB (wall $big_wall, cold)"
+  big_line="peak RSS on the $((big_bytes / 1000000)) MB image: $((big_rss / 1024)) MiB (wall $big_wall, cold)"
   rm -rf "$CACHE"
 fi
 
@@ -152,7 +152,7 @@ load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)
 | trivy image, OCI layout: wall / net | $trivy_oci / $trivy_oci_net | $(cpu trivy-oci) | vigil ≤ net |
 | trivy image, docker-archive: wall / net | $trivy_archive / $trivy_archive_net | $(cpu trivy-archive) | vigil ≤ net |
 
-peak RSS, cold OCI run: $((rss_kb / 1024)) MB; packages found: $pkgs
+peak RSS, cold OCI run: $((rss_kb / 1024)) MiB; packages found: $pkgs
 $big_line
 TXT
 echo
