@@ -3,6 +3,7 @@
  * `libraries` map "Name/Version" → {type}) and NuGet's `packages.lock.json` (per target framework:
  * name → {type: Direct|Transitive|CentralTransitive|Project, resolved}).
  */
+import { readJson, readJsonObject } from "../json-doc.js";
 
 export interface NugetRecord {
   name: string;
@@ -32,14 +33,9 @@ const RUNTIMEPACK = "runtimepack.";
  */
 export function parseDepsJson(text: string): { records: NugetRecord[]; warnings: string[] } {
   const warnings: string[] = [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return { records: [], warnings: [`not valid JSON (${(e as Error).message.slice(0, 120)})`] };
-  }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc))
-    return { records: [], warnings: ["not a JSON object"] };
+  const read = readJsonObject(text);
+  if (!read.ok) return { records: [], warnings: [read.problem] };
+  const doc = read.doc;
   const libs = (doc as { libraries?: unknown }).libraries;
   if (!libs || typeof libs !== "object" || Array.isArray(libs))
     return { records: [], warnings: ["no libraries map"] };
@@ -67,12 +63,9 @@ export function parseDepsJson(text: string): { records: NugetRecord[]; warnings:
 /** packages.lock.json: every resolved non-project dependency, once per name@version across frameworks. */
 export function parsePackagesLock(text: string): { records: NugetRecord[]; warnings: string[] } {
   const warnings: string[] = [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (e) {
-    return { records: [], warnings: [`not valid JSON (${(e as Error).message.slice(0, 120)})`] };
-  }
+  const read = readJson(text);
+  if (!read.ok) return { records: [], warnings: [read.problem] };
+  const doc = read.doc;
   const deps = doc && typeof doc === "object" ? (doc as { dependencies?: unknown }).dependencies : undefined;
   if (!deps || typeof deps !== "object" || Array.isArray(deps))
     return { records: [], warnings: ["no dependencies map"] };

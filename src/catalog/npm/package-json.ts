@@ -1,6 +1,7 @@
 /**
  * Installed npm packages: `…/node_modules/<name>/package.json` and `…/node_modules/@scope/<name>/package.json`.
  */
+import { readJsonObject } from "../json-doc.js";
 import { type NpmRecord, npmLicenses, validNpmName, validVersion } from "./model.js";
 
 const NM = "/node_modules/";
@@ -27,15 +28,9 @@ export type ManifestResult =
 
 /** Parse an installed package.json. `installPath` is the package directory. */
 export function parseInstalledManifest(text: string, installPath: string): ManifestResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return { kind: "error", message: `not valid JSON (${(e as Error).message.slice(0, 120)})` };
-  }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc))
-    return { kind: "error", message: "not a JSON object" };
-  const o = doc as Record<string, unknown>;
+  const read = readJsonObject(text);
+  if (!read.ok) return { kind: "error", message: read.problem };
+  const o = read.doc;
   if (o.private === true) return { kind: "skip", reason: "private (workspace package)" };
   const name = o.name;
   const version = o.version;

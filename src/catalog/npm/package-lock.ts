@@ -2,6 +2,7 @@
  * npm lockfiles (package-lock.json / npm-shrinkwrap.json), versions 1 (nested `dependencies`), 2 (both)
  * and 3 (`packages` keyed by install path).
  */
+import { readJsonObject } from "../json-doc.js";
 import { type NpmRecord, validNpmName, validVersion } from "./model.js";
 
 export interface LockParse {
@@ -14,15 +15,10 @@ const MAX_DEPTH = 256;
 
 export function parsePackageLock(text: string): LockParse {
   const warnings: string[] = [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return { records: [], warnings: [`not valid JSON (${(e as Error).message.slice(0, 120)})`] };
-  }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc))
-    return { records: [], warnings: ["not a JSON object"] };
-  const o = doc as Record<string, unknown>;
+  const read = readJsonObject(text);
+  if (!read.ok) return { records: [], warnings: [read.problem] };
+  const doc = read.doc;
+  const o = doc;
   if (o.packages && typeof o.packages === "object" && !Array.isArray(o.packages)) {
     return { records: fromPackages(o.packages as Record<string, unknown>, warnings), warnings };
   }

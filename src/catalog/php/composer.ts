@@ -2,6 +2,7 @@
  * Composer's installed.json (Composer 1: a JSON array; Composer 2: `{packages: [...], dev,
  * "dev-package-names": [...]}`) and composer.lock (`packages`, `packages-dev`). Pure parsing.
  */
+import { readJson, readJsonObject } from "../json-doc.js";
 
 export interface ComposerRecord {
   /** "vendor/name", lower case as Composer requires. */
@@ -59,12 +60,9 @@ function record(raw: unknown, dev: boolean, warnings: string[], index: number): 
 
 export function parseInstalledJson(text: string): { records: ComposerRecord[]; warnings: string[] } {
   const warnings: string[] = [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return { records: [], warnings: [`not valid JSON (${(e as Error).message.slice(0, 120)})`] };
-  }
+  const read = readJson(text);
+  if (!read.ok) return { records: [], warnings: [read.problem] };
+  const doc = read.doc;
   let list: unknown[];
   let devNames = new Set<string>();
   if (Array.isArray(doc)) list = doc;
@@ -84,15 +82,10 @@ export function parseInstalledJson(text: string): { records: ComposerRecord[]; w
 
 export function parseComposerLock(text: string): { records: ComposerRecord[]; warnings: string[] } {
   const warnings: string[] = [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    return { records: [], warnings: [`not valid JSON (${(e as Error).message.slice(0, 120)})`] };
-  }
-  if (!doc || typeof doc !== "object" || Array.isArray(doc))
-    return { records: [], warnings: ["not a JSON object"] };
-  const o = doc as Record<string, unknown>;
+  const read = readJsonObject(text);
+  if (!read.ok) return { records: [], warnings: [read.problem] };
+  const doc = read.doc;
+  const o = doc;
   const records: ComposerRecord[] = [];
   const take = (list: unknown, dev: boolean): void => {
     if (!Array.isArray(list)) return;
