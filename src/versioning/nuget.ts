@@ -6,7 +6,9 @@
  * labels case-insensitively (ordinal) — and fewer labels sort first; metadata is ignored.
  * Numbers are compared with arbitrary precision (NuGet itself stops at 2^31).
  */
+
 import { basicProblem, ParseCache } from "./cache.js";
+import { compareDigits, compareIdentifiers, stripZeros } from "./identifiers.js";
 import { InvalidVersionError, type VersionScheme } from "./types.js";
 
 export interface NugetVersion {
@@ -19,8 +21,6 @@ const RE =
   /^(\d+(?:\.\d+){0,3})(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 const cache = new ParseCache<NugetVersion>();
-
-const stripZeros = (d: string): string => d.replace(/^0+(?=\d)/, "");
 
 export function parseNuget(version: string): NugetVersion {
   const hit = cache.get(version);
@@ -41,38 +41,15 @@ export function parseNuget(version: string): NugetVersion {
   return parsed;
 }
 
-function cmpDigits(a: string, b: string): number {
-  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const NUMERIC = /^\d+$/;
-
 export function compareNugetParsed(a: NugetVersion, b: NugetVersion): number {
   for (let i = 0; i < 4; i++) {
-    const c = cmpDigits(a.parts[i]!, b.parts[i]!);
+    const c = compareDigits(a.parts[i]!, b.parts[i]!);
     if (c) return c;
   }
   if (a.labels.length === 0 || b.labels.length === 0) {
     return a.labels.length === b.labels.length ? 0 : a.labels.length === 0 ? 1 : -1;
   }
-  const n = Math.min(a.labels.length, b.labels.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.labels[i]!;
-    const y = b.labels[i]!;
-    const xn = NUMERIC.test(x);
-    const yn = NUMERIC.test(y);
-    let c: number;
-    if (xn && yn) c = cmpDigits(stripZeros(x), stripZeros(y));
-    else if (xn !== yn) c = xn ? -1 : 1;
-    else {
-      const xl = x.toUpperCase();
-      const yl = y.toUpperCase();
-      c = xl < yl ? -1 : xl > yl ? 1 : 0;
-    }
-    if (c) return c;
-  }
-  return a.labels.length === b.labels.length ? 0 : a.labels.length < b.labels.length ? -1 : 1;
+  return compareIdentifiers(a.labels, b.labels, true);
 }
 
 export const nuget: VersionScheme = {

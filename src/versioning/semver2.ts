@@ -8,7 +8,9 @@
  *   list of equal identifiers is lower; any pre-release is lower than the release;
  * - build metadata (`+...`) is ignored.
  */
+
 import { basicProblem, ParseCache } from "./cache.js";
+import { compareDigits, compareIdentifiers, stripZeros } from "./identifiers.js";
 import { InvalidVersionError, type SchemeName, type VersionScheme } from "./types.js";
 
 export interface Semver2 {
@@ -34,44 +36,17 @@ export function parseSemver2(version: string, scheme: SchemeName = "semver"): Se
   if (problem) throw new InvalidVersionError(scheme, version, problem);
   const m = RE.exec(version.trim());
   if (!m) throw new InvalidVersionError(scheme, version, "not a semantic version");
-  const release = m[1]!.split(".").map((d) => d.replace(/^0+(?=\d)/, ""));
+  const release = m[1]!.split(".").map(stripZeros);
   while (release.length < 3) release.push("0");
   const parsed: Semver2 = { release, pre: m[2] ? m[2].split(".") : [], build: m[3] ?? "" };
   cache.set(version, parsed);
   return parsed;
 }
 
-function cmpDigits(a: string, b: string): number {
-  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const NUMERIC = /^\d+$/;
-
-/** Compare dot-separated identifiers: numeric by value and before alphanumeric (ASCII); shorter first. */
-function compareIdentifiers(a: readonly string[], b: readonly string[]): number {
-  const m = Math.min(a.length, b.length);
-  for (let i = 0; i < m; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x === y) continue;
-    const xn = NUMERIC.test(x);
-    const yn = NUMERIC.test(y);
-    if (xn && yn) {
-      const c = cmpDigits(x.replace(/^0+(?=\d)/, ""), y.replace(/^0+(?=\d)/, ""));
-      if (c) return c;
-      continue;
-    }
-    if (xn !== yn) return xn ? -1 : 1;
-    return x < y ? -1 : 1;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}
-
 export function compareSemver2Parsed(a: Semver2, b: Semver2): number {
   const n = Math.max(a.release.length, b.release.length);
   for (let i = 0; i < n; i++) {
-    const c = cmpDigits(a.release[i] ?? "0", b.release[i] ?? "0");
+    const c = compareDigits(a.release[i] ?? "0", b.release[i] ?? "0");
     if (c) return c;
   }
   if (a.pre.length === 0 || b.pre.length === 0) {
