@@ -178,3 +178,28 @@ export function registryAccessFrom(opts: RawImageOptions): { registry?: Registry
   if (opts.insecureRegistry?.length) access.insecureRegistries = opts.insecureRegistry;
   return Object.keys(access).length > 0 ? { registry: access } : {};
 }
+
+/**
+ * What a command passes on to everything that opens or analyses images for it (the image itself, base
+ * images, candidate tags): platform, limits, logger, registry access, `--db` and `--no-cache`.
+ */
+export function sourceOptionsFrom(
+  common: ImageCommandOptions,
+  flags: { db?: string; cache?: boolean },
+): {
+  platform?: string;
+  limits: ImageLimits;
+  logger: Logger;
+  db?: string;
+  registry?: RegistryAccess;
+  cache: boolean;
+} {
+  return {
+    platform: common.platform,
+    limits: common.limits,
+    logger: common.logger,
+    ...(flags.db ? { db: flags.db } : {}),
+    ...(common.registry ? { registry: common.registry } : {}),
+    cache: flags.cache !== false,
+  };
+}

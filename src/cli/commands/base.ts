@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { VigilError } from "../../core/errors.js";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
+import { addImageOptions, imageOptionsFrom, type RawImageOptions, sourceOptionsFrom } from "../options.js";
 
 interface BaseFlags extends RawImageOptions {
   wellKnown?: boolean;
@@ -39,14 +39,7 @@ export function register(program: Command): void {
     const { recordKnownImage, liveDeps } = await import("../../baseimage/live.js");
     const index = BaseImageIndex.open();
     try {
-      const live = {
-        platform: common.platform,
-        limits: common.limits,
-        logger,
-        cache: flags.cache !== false,
-        ...(common.registry ? { registry: common.registry } : {}),
-        index,
-      };
+      const live = { ...sourceOptionsFrom(common, { cache: flags.cache }), index };
       if (flags.wellKnown) {
         const n = flags.tags === undefined ? 5 : Number(flags.tags);
         if (!Number.isInteger(n) || n < 1 || n > 50)
@@ -149,13 +142,9 @@ export function register(program: Command): void {
       });
       recordKnownImage(index, sbom, logger);
       const det = await detectForImage(sbom, {
-        platform: common.platform,
-        limits: common.limits,
-        logger,
-        cache: flags.cache !== false,
+        ...sourceOptionsFrom(common, { cache: flags.cache }),
         index,
         ...(flags.tag ? { tag: flags.tag } : {}),
-        ...(common.registry ? { registry: common.registry } : {}),
       });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(det ?? null, null, 2)}\n`);

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { EXIT_VULNERABILITIES_FOUND, VigilError } from "../../core/errors.js";
 import type { DisplaySeverity } from "../../match/types.js";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
+import { addImageOptions, imageOptionsFrom, type RawImageOptions, sourceOptionsFrom } from "../options.js";
 
 export interface CvesFlags extends RawImageOptions {
   format: string;
@@ -104,16 +104,11 @@ export function analyzeOptionsFrom(
   common: ReturnType<typeof imageOptionsFrom>,
 ): import("../../match/analyze.js").AnalyzeOptions {
   return {
-    platform: common.platform,
-    limits: common.limits,
-    logger: common.logger,
-    ...(flags.db ? { db: flags.db } : {}),
+    ...sourceOptionsFrom(common, flags),
     requireFreshDb: flags.requireFreshDb === true,
     includeDistroIgnored: flags.includeDistroIgnored === true,
     vexLocations: flags.vexLocation ?? [],
     ...(flags.vexAuthor?.length ? { vexAuthors: regexes(flags.vexAuthor, "--vex-author")! } : {}),
-    cache: flags.cache !== false,
-    ...(common.registry ? { registry: common.registry } : {}),
   };
 }
 
@@ -196,15 +191,7 @@ export async function runCves(image: string, flags: CvesFlags): Promise<void> {
       if (flags.ignoreBase || flags.onlyBase) {
         const { detectForImage } = await import("../../baseimage/resolve.js");
         const { splitByBase } = await import("../../baseimage/summary-rows.js");
-        const base = await detectForImage(analysis.sbom, {
-          platform: common.platform,
-          limits: common.limits,
-          logger,
-          ...(flags.db ? { db: flags.db } : {}),
-          cache: flags.cache !== false,
-          ...(common.registry ? { registry: common.registry } : {}),
-          index,
-        });
+        const base = await detectForImage(analysis.sbom, { ...sourceOptionsFrom(common, flags), index });
         const flag = flags.ignoreBase ? "--ignore-base" : "--only-base";
         if (!base || base.layerCount === undefined)
           throw new VigilError(

@@ -3,7 +3,7 @@
  * `Your image  NAME │ 0C 2H 8M 1L` after VEX. Base-image rows come with base-image detection.
  */
 import type { Command } from "commander";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
+import { addImageOptions, imageOptionsFrom, type RawImageOptions, sourceOptionsFrom } from "../options.js";
 import { addVulnOptions, analyzeOptionsFrom } from "./cves.js";
 
 interface QuickviewFlags extends RawImageOptions {
@@ -54,15 +54,7 @@ export function register(program: Command): void {
       const index = BaseImageIndex.open();
       try {
         recordKnownImage(index, analysis.sbom, logger);
-        const base = await quickviewBaseRows(analysis.sbom, {
-          platform: common.platform,
-          limits: common.limits,
-          logger,
-          ...(flags.db ? { db: flags.db } : {}),
-          cache: flags.cache !== false,
-          ...(common.registry ? { registry: common.registry } : {}),
-          index,
-        });
+        const base = await quickviewBaseRows(analysis.sbom, { ...sourceOptionsFrom(common, flags), index });
         detection = base.detection;
         rows.push(...base.rows);
       } finally {

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { VigilError } from "../../core/errors.js";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
+import { addImageOptions, imageOptionsFrom, type RawImageOptions, sourceOptionsFrom } from "../options.js";
 
 interface RecommendationsFlags extends RawImageOptions {
   onlyRefresh?: boolean;
@@ -46,15 +46,7 @@ export function register(program: Command): void {
     const { recommend } = await import("../../baseimage/recommend.js");
     const index = BaseImageIndex.open();
     try {
-      const live = {
-        platform: common.platform,
-        limits: common.limits,
-        logger,
-        ...(flags.db ? { db: flags.db } : {}),
-        ...(common.registry ? { registry: common.registry } : {}),
-        cache: flags.cache !== false,
-        index,
-      };
+      const live = { ...sourceOptionsFrom(common, flags), index };
       const analysis = await analyzeReference(image, live, { progress: true });
       const base = await detectForImage(analysis.sbom, { ...live, ...(flags.tag ? { tag: flags.tag } : {}) });
       if (!base)
