@@ -67,7 +67,8 @@ function cveOf(id: string, aliases: readonly string[]): string {
   return cves[0] ?? id;
 }
 
-function findingPackage(p: Package): FindingPackage {
+/** The package as a finding (and a report's package list) shows it. */
+export function findingPackage(p: Package): FindingPackage {
   const fp: FindingPackage = {
     id: p.id,
     purl: p.purl,

@@ -4,6 +4,7 @@
  */
 import type { FindingFilters } from "../match/filter.js";
 import { filterFindings } from "../match/filter.js";
+import { findingPackage } from "../match/matcher.js";
 import { SEVERITY_ORDER, severityRank } from "../match/severity.js";
 import type { DisplaySeverity, Finding, FindingPackage } from "../match/types.js";
 import type { Sbom } from "../sbom/model.js";
@@ -104,21 +105,6 @@ export function groupByPackage(findings: readonly Finding[], byEpss = false): Pa
   return groups;
 }
 
-export function projectPackage(p: Sbom["packages"][number]): FindingPackage {
-  const fp: FindingPackage = {
-    id: p.id,
-    purl: p.purl,
-    type: p.type,
-    name: p.name,
-    version: p.version,
-    locations: p.locations ?? [],
-  };
-  if (p.namespace) fp.namespace = p.namespace;
-  if (p.layerIndex !== undefined) fp.layerIndex = p.layerIndex;
-  if (p.layerDiffId) fp.layerDiffId = p.layerDiffId;
-  return fp;
-}
-
 export interface BuildReportInput {
   sbom: Sbom;
   findings: readonly Finding[];
@@ -160,7 +146,7 @@ export function buildReport(input: BuildReportInput): VulnReport {
           (!input.filters.packageTypes?.length || input.filters.packageTypes.includes(p.type)) &&
           (!input.filters.packages?.length || input.filters.packages.some((re) => re.test(p.name))),
       )
-      .map(projectPackage),
+      .map(findingPackage),
     findings,
     groups,
     counts: countFindings(findings),
