@@ -99,41 +99,49 @@ function vcsFrom(meta: unknown): { source?: string; revision?: string } {
 /** Parses a SLSA provenance predicate (v0.2 or v1) into Vigil's Provenance. */
 export function parseProvenance(predicateType: string, predicate: unknown): Provenance | undefined {
   if (!isObj(predicate)) return undefined;
+  // Where each SLSA version keeps the same facts; one assembly below.
+  let where: {
+    materials: unknown;
+    args: unknown;
+    metadata: unknown;
+    configSource: unknown;
+    builder: unknown;
+  };
   if (predicateType === PREDICATE.slsaV02) {
     const inv = isObj(predicate.invocation) ? predicate.invocation : {};
     const params = isObj(inv.parameters) ? inv.parameters : {};
-    const vcs = vcsFrom(predicate.metadata);
-    const cs = isObj(inv.configSource) ? inv.configSource : {};
-    const p: Provenance = { predicateType, baseImages: bases(predicate.materials) };
-    const args = buildArgsFrom(params.args);
-    if (args) p.buildArgs = args;
-    const source = vcs.source ?? str(cs.uri);
-    if (source) p.sourceRepository = source;
-    const commit = vcs.revision ?? (isObj(cs.digest) ? str(cs.digest.sha1, 64) : undefined);
-    if (commit) p.sourceCommit = commit;
-    const builder = isObj(predicate.builder) ? str(predicate.builder.id) : undefined;
-    if (builder) p.builderId = builder;
-    return p;
-  }
-  if (predicateType === PREDICATE.slsaV1) {
+    where = {
+      materials: predicate.materials,
+      args: params.args,
+      metadata: predicate.metadata,
+      configSource: inv.configSource,
+      builder: predicate.builder,
+    };
+  } else if (predicateType === PREDICATE.slsaV1) {
     const def = isObj(predicate.buildDefinition) ? predicate.buildDefinition : {};
     const run = isObj(predicate.runDetails) ? predicate.runDetails : {};
     const ext = isObj(def.externalParameters) ? def.externalParameters : {};
     const req = isObj(ext.request) ? ext.request : {};
-    const cs = isObj(ext.configSource) ? ext.configSource : {};
-    const vcs = vcsFrom(run.metadata);
-    const p: Provenance = { predicateType, baseImages: bases(def.resolvedDependencies) };
-    const args = buildArgsFrom(req.args);
-    if (args) p.buildArgs = args;
-    const source = vcs.source ?? str(cs.uri);
-    if (source) p.sourceRepository = source;
-    const commit = vcs.revision ?? (isObj(cs.digest) ? str(cs.digest.sha1, 64) : undefined);
-    if (commit) p.sourceCommit = commit;
-    const builder = isObj(run.builder) ? str(run.builder.id) : undefined;
-    if (builder) p.builderId = builder;
-    return p;
-  }
-  return undefined;
+    where = {
+      materials: def.resolvedDependencies,
+      args: req.args,
+      metadata: run.metadata,
+      configSource: ext.configSource,
+      builder: run.builder,
+    };
+  } else return undefined;
+  const cs = isObj(where.configSource) ? where.configSource : {};
+  const vcs = vcsFrom(where.metadata);
+  const p: Provenance = { predicateType, baseImages: bases(where.materials) };
+  const args = buildArgsFrom(where.args);
+  if (args) p.buildArgs = args;
+  const source = vcs.source ?? str(cs.uri);
+  if (source) p.sourceRepository = source;
+  const commit = vcs.revision ?? (isObj(cs.digest) ? str(cs.digest.sha1, 64) : undefined);
+  if (commit) p.sourceCommit = commit;
+  const builder = isObj(where.builder) ? str(where.builder.id) : undefined;
+  if (builder) p.builderId = builder;
+  return p;
 }
 
 /** Reads every statement; malformed ones are skipped with a warning. */
