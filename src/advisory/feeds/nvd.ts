@@ -140,26 +140,21 @@ function cve11(item: Record<string, unknown>): AdvisoryRecord | string {
   if (!id) return "missing cve.CVE_data_meta.ID";
   const bySource = new Map<string, SeverityEntry>();
   const impact = isObject(item.impact) ? item.impact : {};
-  if (isObject(impact.baseMetricV3) && isObject(impact.baseMetricV3.cvssV3)) {
-    const c = impact.baseMetricV3.cvssV3;
+  // v3 keeps its severity word inside cvssV3, v2 next to it
+  for (const [metricKey, cvssKey] of [
+    ["baseMetricV3", "cvssV3"],
+    ["baseMetricV2", "cvssV2"],
+  ] as const) {
+    const metric = impact[metricKey];
+    if (!isObject(metric) || !isObject(metric[cvssKey])) continue;
+    const c = metric[cvssKey] as Record<string, unknown>;
     const vec = cleanId(c.vectorString, 512);
     if (vec)
       addCvss(
         bySource,
         "nvd",
         cvssFromVector(vec, typeof c.baseScore === "number" ? c.baseScore : undefined),
-        cleanId(c.baseSeverity, 32),
-      );
-  }
-  if (isObject(impact.baseMetricV2) && isObject(impact.baseMetricV2.cvssV2)) {
-    const c = impact.baseMetricV2.cvssV2;
-    const vec = cleanId(c.vectorString, 512);
-    if (vec)
-      addCvss(
-        bySource,
-        "nvd",
-        cvssFromVector(vec, typeof c.baseScore === "number" ? c.baseScore : undefined),
-        cleanId(impact.baseMetricV2.severity, 32),
+        cleanId(c.baseSeverity ?? metric.severity, 32),
       );
   }
   const descData =
