@@ -203,3 +203,14 @@ export function sourceOptionsFrom(
     cache: flags.cache !== false,
   };
 }
+
+/** USAGE error unless `--format` is one of `allowed`. */
+export function checkFormat(format: string, allowed: readonly string[]): void {
+  if (!allowed.includes(format))
+    throw new VigilError("USAGE", `--format: unknown format "${format}" (expected ${allowed.join(", ")})`);
+}
+
+/** USAGE error when two flags that exclude each other are both given. */
+export function checkExclusive(a: unknown, aFlag: string, b: unknown, bFlag: string): void {
+  if (a && b) throw new VigilError("USAGE", `${aFlag} and ${bFlag} exclude each other`);
+}

@@ -4,7 +4,13 @@
  */
 import type { Command } from "commander";
 import { EXIT_VULNERABILITIES_FOUND, VigilError } from "../../core/errors.js";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
+import {
+  addImageOptions,
+  checkExclusive,
+  checkFormat,
+  imageOptionsFrom,
+  type RawImageOptions,
+} from "../options.js";
 import { addVulnOptions, analyzeOptionsFrom, collectList } from "./cves.js";
 
 interface CompareFlags extends RawImageOptions {
@@ -57,13 +63,8 @@ export function register(program: Command): void {
 }
 
 async function runCompare(image: string, flags: CompareFlags): Promise<void> {
-  if (!FORMATS.includes(flags.format))
-    throw new VigilError(
-      "USAGE",
-      `--format: unknown format "${flags.format}" (expected ${FORMATS.join(", ")})`,
-    );
-  if (flags.onlyFixed && flags.onlyUnfixed)
-    throw new VigilError("USAGE", "--only-fixed and --only-unfixed exclude each other");
+  checkFormat(flags.format, FORMATS);
+  checkExclusive(flags.onlyFixed, "--only-fixed", flags.onlyUnfixed, "--only-unfixed");
   const exitOn = [...(flags.exitOn ?? []), ...(flags.exitCode ? ["vulnerability"] : [])];
   for (const c of exitOn) {
     if (c === "policy") throw new VigilError("USAGE", "--exit-on policy: Vigil has no policy evaluation");

@@ -5,7 +5,14 @@
 import type { Command } from "commander";
 import { EXIT_VULNERABILITIES_FOUND, VigilError } from "../../core/errors.js";
 import type { DisplaySeverity } from "../../match/types.js";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions, sourceOptionsFrom } from "../options.js";
+import {
+  addImageOptions,
+  checkExclusive,
+  checkFormat,
+  imageOptionsFrom,
+  type RawImageOptions,
+  sourceOptionsFrom,
+} from "../options.js";
 
 export interface CvesFlags extends RawImageOptions {
   format: string;
@@ -157,15 +164,9 @@ export function register(program: Command): void {
 }
 
 export async function runCves(image: string, flags: CvesFlags): Promise<void> {
-  if (!CVES_FORMAT_NAMES.includes(flags.format))
-    throw new VigilError(
-      "USAGE",
-      `--format: unknown format "${flags.format}" (expected ${CVES_FORMAT_NAMES.join(", ")})`,
-    );
-  if (flags.onlyFixed && flags.onlyUnfixed)
-    throw new VigilError("USAGE", "--only-fixed and --only-unfixed exclude each other");
-  if (flags.ignoreBase && flags.onlyBase)
-    throw new VigilError("USAGE", "--ignore-base and --only-base exclude each other");
+  checkFormat(flags.format, CVES_FORMAT_NAMES);
+  checkExclusive(flags.onlyFixed, "--only-fixed", flags.onlyUnfixed, "--only-unfixed");
+  checkExclusive(flags.ignoreBase, "--ignore-base", flags.onlyBase, "--only-base");
   const { parseSeverityList } = await import("../../match/severity.js");
   let severities: DisplaySeverity[] | undefined;
   try {

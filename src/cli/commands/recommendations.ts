@@ -4,7 +4,14 @@
  */
 import type { Command } from "commander";
 import { VigilError } from "../../core/errors.js";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions, sourceOptionsFrom } from "../options.js";
+import {
+  addImageOptions,
+  checkExclusive,
+  checkFormat,
+  imageOptionsFrom,
+  type RawImageOptions,
+  sourceOptionsFrom,
+} from "../options.js";
 
 interface RecommendationsFlags extends RawImageOptions {
   onlyRefresh?: boolean;
@@ -31,10 +38,8 @@ export function register(program: Command): void {
     .option("--db <path>", "advisory snapshot to use (default: the current `vigil db` snapshot)")
     .option("--no-cache", "neither read nor write the SBOM and layer caches");
   addImageOptions(cmd).action(async (image: string, flags: RecommendationsFlags) => {
-    if (flags.onlyRefresh && flags.onlyUpdate)
-      throw new VigilError("USAGE", "--only-refresh and --only-update exclude each other");
-    if (flags.format !== "text" && flags.format !== "json")
-      throw new VigilError("USAGE", `--format: expected text or json, got "${flags.format}"`);
+    checkExclusive(flags.onlyRefresh, "--only-refresh", flags.onlyUpdate, "--only-update");
+    checkFormat(flags.format, ["text", "json"]);
     const max = flags.maxCandidates === undefined ? 8 : Number(flags.maxCandidates);
     if (!Number.isInteger(max) || max < 0 || max > 100)
       throw new VigilError("USAGE", "--max-candidates: expected an integer from 0 to 100");

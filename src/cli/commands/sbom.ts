@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { VigilError } from "../../core/errors.js";
-import { addImageOptions, imageOptionsFrom, type RawImageOptions } from "../options.js";
+import { addImageOptions, checkFormat, imageOptionsFrom, type RawImageOptions } from "../options.js";
 
 interface SbomOptions extends RawImageOptions {
   format: string;
@@ -30,12 +30,7 @@ export function register(program: Command): void {
     .option("--include-files", "keep every OS package's owned-file list (with --format json)")
     .option("--no-cache", "neither read nor write the SBOM and layer caches");
   addImageOptions(cmd).action(async (image: string, opts: SbomOptions) => {
-    if (!FORMATS.includes(opts.format)) {
-      throw new VigilError(
-        "USAGE",
-        `--format: unknown format "${opts.format}" (expected ${FORMATS.join(", ")})`,
-      );
-    }
+    checkFormat(opts.format, FORMATS);
     if (opts.onlyPackageType !== undefined && opts.format !== "list") {
       throw new VigilError("USAGE", "--only-package-type can only be used with --format list");
     }
