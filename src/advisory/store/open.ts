@@ -163,6 +163,18 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
   })();
   const { nsRows, manifest, nsSet, blockSize, qBlockFirsts, qBlock, qRefFirsts, qRefs, qKev, qEpss } =
     prepared;
+  /** Decoding a stored blob; a damaged one is an ADVISORY_DB error naming what to do, not a crash. */
+  const damaged = <T>(what: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw new VigilError(
+        "ADVISORY_DB",
+        `${path}: damaged ${what} (${(e as Error).message}); run \`vigil db update\` or \`vigil db build\``,
+        { cause: e },
+      );
+    }
+  };
   const cveChunkCache = new Map<string, Map<string, unknown>>();
   const cveFirsts = new Map<string, string[]>();
   const cveLookup = <T>(table: "kev" | "epss", _q: typeof qKev, cve: string): T | undefined => {
@@ -182,7 +194,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
         | { data: Buffer }
         | undefined;
       if (!row) return undefined;
-      const c = decodeJson<CveChunk<unknown>>(row.data);
+      const c = damaged(`${table} chunk`, () => decodeJson<CveChunk<unknown>>(row.data));
       m = new Map(c.a.map((a, i) => [a, c.v[i]]));
       remember(cveChunkCache, ck, m, 4096);
     }
@@ -238,7 +250,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     if (!c) {
       const row = qChunkData.get(namespace, first) as { data: Buffer } | undefined;
       if (!row) return undefined;
-      const chunk = decodeJson<PackageChunk>(row.data);
+      const chunk = damaged("package index chunk", () => decodeJson<PackageChunk>(row.data));
       c = { chunk, names: new Map(chunk.n.map((n, i) => [n, i])) };
       remember(chunkCache, ck, c, 4096);
     }
@@ -261,12 +273,12 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     if (!b) {
       const row = qBlock.get(bid) as { data: Buffer } | undefined;
       if (!row) return undefined;
-      const raw = decodeRecordBlock<StoredRecord>(row.data);
+      const raw = damaged("advisory block", () => decodeRecordBlock<StoredRecord>(row.data));
       // A stored record's id lives in the block's header line only: give each record its id back.
       const block: RecordBlock<StoredRecord> = {
         ids: raw.ids,
         record(slot) {
-          const st = raw.record(slot);
+          const st = damaged("advisory record", () => raw.record(slot));
           if (st && st.r.id === undefined) st.r = { id: raw.ids[slot], ...st.r };
           return st;
         },
@@ -305,7 +317,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     if (!m) {
       const row = qRefs.get(first) as { data: Buffer } | undefined;
       if (!row) return [];
-      const c = decodeJson<RefChunk>(row.data);
+      const c = damaged("alias chunk", () => decodeJson<RefChunk>(row.data));
       m = new Map(c.a.map((a, i) => [a, c.p[i]!]));
       remember(refCache, first, m, 256);
     }

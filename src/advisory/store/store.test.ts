@@ -180,3 +180,53 @@ describe("snapshot of another layout", () => {
     expect((err as VigilError).message).toMatch(/snapshot layout does not match this version of Vigil/);
   });
 });
+
+describe("damaged snapshot data", () => {
+  it("is an ADVISORY_DB error naming the damaged part, for blocks, records and index chunks", async () => {
+    const { copyFileSync } = await import("node:fs");
+    const Database = (await import("better-sqlite3")).default;
+    const { decodeRecordBlock } = await import("./codec.js");
+    const bad = join(dir, "damaged.sqlite");
+    copyFileSync(join(dir, "a.sqlite"), bad);
+    const db = new Database(bad);
+    const id = store.advisoryHashes()[0]!.id;
+    const ns = store.namespaces()[0]!;
+    const name = store.packageNames(ns)[0]!;
+    // a block whose compressed bytes are garbage
+    db.prepare("UPDATE blocks SET data = ? WHERE bid = 0").run(Buffer.from([4, 1, 2, 3, 4, 5]));
+    // block 1: its first record's JSON cut short, the others intact (a valid block otherwise)
+    const row = db.prepare("SELECT data FROM blocks WHERE bid = 1").get() as { data: Buffer };
+    const blk = decodeRecordBlock<unknown>(row.data);
+    const parts = blk.ids.map((_, i) => Buffer.from(JSON.stringify(blk.record(i))));
+    parts[0] = Buffer.from('{"r":{"summary":');
+    const head = Buffer.from(`${JSON.stringify({ i: blk.ids, n: parts.map((x) => x.length) })}\n`);
+    const { brotliCompressSync } = await import("node:zlib");
+    const body = Buffer.concat([Buffer.of(4), brotliCompressSync(Buffer.concat([head, ...parts]))]);
+    db.prepare("UPDATE blocks SET data = ? WHERE bid = 1").run(body);
+    // a package index chunk that is not JSON
+    db.prepare("UPDATE packages SET data = ? WHERE namespace = ?").run(Buffer.from([0, 0x7b]), ns);
+    db.close();
+    const s = openSnapshot(bad);
+    try {
+      const expectDamaged = (f: () => unknown, what: RegExp) => {
+        let err: unknown;
+        try {
+          f();
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(VigilError);
+        expect((err as VigilError).code).toBe("ADVISORY_DB");
+        expect((err as VigilError).message).toMatch(what);
+        expect((err as VigilError).message).toMatch(/run `vigil db update`/);
+      };
+      expectDamaged(() => s.advisoryHead(id), /damaged advisory block/);
+      expectDamaged(() => s.lookup(ns, name), /damaged package index chunk/);
+      expectDamaged(() => s.advisoryHead(blk.ids[0]!), /damaged advisory record/);
+      // the rest of block 1 still reads
+      expect(s.advisoryHead(blk.ids[1]!)?.id).toBe(blk.ids[1]);
+    } finally {
+      s.close();
+    }
+  });
+});
