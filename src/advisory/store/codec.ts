@@ -83,24 +83,8 @@ export function encodeSmall(value: unknown): Buffer {
   return z.length < json.length ? Buffer.concat([Buffer.of(DICT), z]) : Buffer.concat([Buffer.of(RAW), json]);
 }
 
-/** Large blocks (many records): brotli. */
-export function encodeBlock(value: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(value), "utf8");
-  const z = brotliCompressSync(json, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
-      [constants.BROTLI_PARAM_LGWIN]: 22,
-      [constants.BROTLI_PARAM_SIZE_HINT]: json.length,
-    },
-  });
-  return Buffer.concat([Buffer.of(BROTLI), z]);
-}
-
-/** A block of records keyed by id: each record's JSON kept apart (see decodeRecordBlock). */
-export function encodeRecordBlock(ids: readonly string[], records: readonly unknown[]): Buffer {
-  const parts = records.map((r) => Buffer.from(JSON.stringify(r), "utf8"));
-  const head = Buffer.from(`${JSON.stringify({ i: ids, n: parts.map((p) => p.length) })}\n`, "utf8");
-  const body = Buffer.concat([head, ...parts]);
+/** `tag` then the brotli form of `body` (quality BROTLI_QUALITY, 4 MiB window). */
+function brotliTagged(tag: number, body: Buffer): Buffer {
   const z = brotliCompressSync(body, {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
@@ -108,7 +92,19 @@ export function encodeRecordBlock(ids: readonly string[], records: readonly unkn
       [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
     },
   });
-  return Buffer.concat([Buffer.of(RECORDS), z]);
+  return Buffer.concat([Buffer.of(tag), z]);
+}
+
+/** Large chunks (many keys): brotli. */
+export function encodeBlock(value: unknown): Buffer {
+  return brotliTagged(BROTLI, Buffer.from(JSON.stringify(value), "utf8"));
+}
+
+/** A block of records keyed by id: each record's JSON kept apart (see decodeRecordBlock). */
+export function encodeRecordBlock(ids: readonly string[], records: readonly unknown[]): Buffer {
+  const parts = records.map((r) => Buffer.from(JSON.stringify(r), "utf8"));
+  const head = Buffer.from(`${JSON.stringify({ i: ids, n: parts.map((p) => p.length) })}\n`, "utf8");
+  return brotliTagged(RECORDS, Buffer.concat([head, ...parts]));
 }
 
 export interface RecordBlock<T> {
