@@ -3,13 +3,15 @@
 #   layer 0  `debootstrap --variant=minbase bookworm` root
 #   layer 1  extra Debian packages: python3, a Java library (libcommons-lang3-java), nodejs
 #   layer 2  /app/node_modules from `npm install` of a few common packages
-# saved as an OCI layout with gzip layers (umoci) and as a `docker save` tarball (skopeo).
+# saved as an OCI layout with gzip layers (umoci), as an OCI archive of the same blobs and as a
+# `docker save` tarball (uncompressed layers), both by skopeo.
 # Needs root, debootstrap, umoci, skopeo, npm, and Debian's mirror (the one this machine's apt uses).
 set -euo pipefail
 cd "$(dirname "$0")"
 WORK=$(pwd)/.work
 OCI=$WORK/bench-oci
 ARCHIVE=$WORK/bench-docker.tar
+OCI_ARCHIVE=$WORK/bench-oci-archive.tar
 BUNDLE=$WORK/bundle
 TAG=bench
 # The mirror apt already uses (first deb.debian.org-style URI of the main archive in the sources).
@@ -20,10 +22,12 @@ EXTRA_DEBS=(python3 nodejs libcommons-lang3-java)
 NPM_DEPS=(express@4.18.2 lodash@4.17.21 moment@2.29.4 axios@1.6.0 react@18.2.0 react-dom@18.2.0 webpack@5.89.0)
 
 if [[ -f $OCI/index.json && -f $ARCHIVE && ${REBUILD:-0} != 1 ]]; then
-  echo "bench image already built ($OCI, $ARCHIVE); REBUILD=1 to rebuild"
+  # images built before the OCI archive was part of the set get it now
+  [[ -f $OCI_ARCHIVE ]] || skopeo copy --quiet "oci:$OCI:$TAG" "oci-archive:$OCI_ARCHIVE:$TAG"
+  echo "bench image already built ($OCI, $OCI_ARCHIVE, $ARCHIVE); REBUILD=1 to rebuild"
   exit 0
 fi
-rm -rf "$OCI" "$ARCHIVE" "$BUNDLE"
+rm -rf "$OCI" "$ARCHIVE" "$OCI_ARCHIVE" "$BUNDLE"
 mkdir -p "$WORK"
 
 echo "== layer 0: debootstrap --variant=minbase bookworm ($MIRROR)"
@@ -51,7 +55,8 @@ mkdir -p "$BUNDLE/rootfs/app"
 umoci repack --refresh-bundle --image "$OCI:$TAG" --history.created_by "COPY app /app" "$BUNDLE"
 umoci gc --layout "$OCI"
 
-echo "== docker save tarball"
+echo "== OCI archive and docker save tarball"
+skopeo copy --quiet "oci:$OCI:$TAG" "oci-archive:$OCI_ARCHIVE:$TAG"
 skopeo copy --quiet "oci:$OCI:$TAG" "docker-archive:$ARCHIVE:vigil-bench/debian-app:latest"
 rm -rf "$BUNDLE"
-du -sh "$OCI" "$ARCHIVE"
+du -sh "$OCI" "$OCI_ARCHIVE" "$ARCHIVE"

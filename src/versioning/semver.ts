@@ -10,8 +10,14 @@ import { lazyModule } from "../core/lazy.js";
 import { basicProblem, ParseCache } from "./cache.js";
 import { InvalidVersionError, type SchemeName, type VersionScheme } from "./types.js";
 
-/** Loaded on the first comparison: a run that matches no npm/cargo/… package never needs it. */
-const semverLib = lazyModule<typeof import("semver")>("semver");
+/**
+ * Loaded on first use: a run that matches no npm/cargo/… package never needs them. The class alone for
+ * parsing and ordering; the range functions only when a range is evaluated (the package's index loads
+ * all of its ~45 files, a third of the modules of a `vigil cves` run).
+ */
+const SemVerClass = lazyModule<typeof import("semver/classes/semver.js")>("semver/classes/semver.js");
+const satisfiesFn = lazyModule<typeof import("semver/functions/satisfies.js")>("semver/functions/satisfies.js");
+const validRangeFn = lazyModule<typeof import("semver/ranges/valid.js")>("semver/ranges/valid.js");
 
 export interface SemverOptions {
   loose?: boolean;
@@ -27,7 +33,7 @@ function makeParser(scheme: SchemeName, options: SemverOptions) {
     if (problem) throw new InvalidVersionError(scheme, version, problem);
     let parsed: SemVer;
     try {
-      parsed = new (semverLib().SemVer)(version, options);
+      parsed = new (SemVerClass())(version, options);
     } catch (e) {
       throw new InvalidVersionError(
         scheme,
@@ -71,9 +77,9 @@ export function npmSatisfies(
 ): boolean {
   const problem = basicProblem(range);
   if (problem) throw new InvalidVersionError(scheme, range, `range ${problem}`);
-  if (semverLib().validRange(range, options) === null)
+  if (validRangeFn()(range, options) === null)
     throw new InvalidVersionError(scheme, range, "not a valid range");
-  return semverLib().satisfies(version, range, options);
+  return satisfiesFn()(version, range, options);
 }
 
 /** Compare two versions as npm does, with node-semver options (used by the corpus tests). */
