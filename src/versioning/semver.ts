@@ -16,7 +16,9 @@ import { InvalidVersionError, type SchemeName, type VersionScheme } from "./type
  * all of its ~45 files, a third of the modules of a `vigil cves` run).
  */
 const SemVerClass = lazyModule<typeof import("semver/classes/semver.js")>("semver/classes/semver.js");
-const satisfiesFn = lazyModule<typeof import("semver/functions/satisfies.js")>("semver/functions/satisfies.js");
+const satisfiesFn = lazyModule<typeof import("semver/functions/satisfies.js")>(
+  "semver/functions/satisfies.js",
+);
 const validRangeFn = lazyModule<typeof import("semver/ranges/valid.js")>("semver/ranges/valid.js");
 
 export interface SemverOptions {
