@@ -146,6 +146,30 @@ describe("seekTarEntries", () => {
     expect(viaSeek(file).map((e) => [e.name, e.size])).toEqual([["big", 10]]);
   });
 
+  it("accepts the unsigned and the old signed header checksum, nothing else", async () => {
+    const tar = await tarOf([{ name: "a", content: "x" }]);
+    tar.write("\u00e9l\u00e8ve", 265, "latin1"); // an owner name with bytes above 127
+    tar.fill(0x20, 148, 156);
+    let unsigned = 0;
+    let signed = 0;
+    for (let i = 0; i < 512; i++) {
+      unsigned += tar[i]!;
+      signed += tar[i]! > 127 ? tar[i]! - 256 : tar[i]!;
+    }
+    expect(signed).toBeLessThan(unsigned);
+    const withSum = (sum: number) => {
+      const t = Buffer.from(tar);
+      t.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+      const file = join(tmp, `sum-${sum}.tar`);
+      writeFileSync(file, t);
+      return file;
+    };
+    expect(viaSeek(withSum(unsigned)).map((e) => e.name)).toEqual(["a"]);
+    expect(viaSeek(withSum(signed)).map((e) => e.name)).toEqual(["a"]);
+    for (const wrong of [unsigned + 1, signed - 1, unsigned - 256])
+      expect(() => viaSeek(withSum(wrong))).toThrow(/invalid tar header checksum at offset 0/);
+  });
+
   it("streams: reports truncation and bad checksums, ignores bytes after the end marker", async () => {
     const tar = await tarOf([
       { name: "a", content: "hello" },

@@ -66,16 +66,19 @@ function isZeroBlock(buf: Buffer, off: number): boolean {
   return true;
 }
 
+/**
+ * The header checksum: the sum of its bytes with the checksum field read as spaces, unsigned (POSIX)
+ * or, from some old tars, signed. The signed sum is computed only when the unsigned one does not match.
+ */
 function checksumOk(buf: Buffer, off: number): boolean {
   const stored = num(buf, off + 148, off + 156);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 32 : buf[off + i]!;
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
-  return stored === unsigned || stored === signed;
+  let unsigned = 8 * 32;
+  for (let i = off; i < off + 148; i++) unsigned += buf[i]!;
+  for (let i = off + 156; i < off + BLOCK; i++) unsigned += buf[i]!;
+  if (stored === unsigned) return true;
+  let high = 0; // bytes above 127, each 256 less when read as signed
+  for (let i = off; i < off + BLOCK; i++) if ((i < off + 148 || i >= off + 156) && buf[i]! > 127) high++;
+  return stored === unsigned - 256 * high;
 }
 
 /** Parse pax extended header records ("LEN key=value\n"). */

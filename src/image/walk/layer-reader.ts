@@ -352,13 +352,18 @@ export async function readLayerStreaming(
   return builder.s;
 }
 
-/** Read an uncompressed local layer tar by seeking header to header; contents stay as file ranges. */
+/**
+ * Read an uncompressed local layer tar by seeking header to header; contents stay as file ranges.
+ * The summary comes as soon as the headers are read; `verified` settles when the layer's digest check
+ * (in a worker thread) has passed, or rejects with DIGEST_MISMATCH. The caller must await it before
+ * using the summary's result: the walk reads the next layer's headers meanwhile.
+ */
 export async function readLayerSeeking(
   layer: LayerDescriptor,
   range: LayerFileRange,
   ctx: ReadContext,
   pendingDigest?: Promise<string>,
-): Promise<LayerSummary> {
+): Promise<{ summary: LayerSummary; verified: Promise<void> }> {
   const where = describeLayer(layer);
   const builder = new SummaryBuilder(ctx, where);
   ctx.totals.bytes += range.length;
@@ -400,18 +405,19 @@ export async function readLayerSeeking(
   } finally {
     closeSync(fd);
   }
-  const digest = await digestP;
-  if (layer.digest.startsWith("sha256:") && digest !== layer.digest) {
-    throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${digest})`);
-  }
-  if (digest !== layer.diffId) {
-    throw new VigilError(
-      "DIGEST_MISMATCH",
-      `${where}: uncompressed digest ${digest} does not match the config's diffID ${layer.diffId}`,
-    );
-  }
   builder.s.bytes = range.length;
-  return builder.s;
+  const verified = digestP.then((digest) => {
+    if (layer.digest.startsWith("sha256:") && digest !== layer.digest) {
+      throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${digest})`);
+    }
+    if (digest !== layer.diffId) {
+      throw new VigilError(
+        "DIGEST_MISMATCH",
+        `${where}: uncompressed digest ${digest} does not match the config's diffID ${layer.diffId}`,
+      );
+    }
+  });
+  return { summary: builder.s, verified };
 }
 
 /** Peek a local range's first bytes to check it really is an uncompressed tar. */

@@ -273,6 +273,31 @@ describe("corrupt and hostile layers", () => {
     expect(e.message).toContain(`layer 0 (${a.digest}): blob digest mismatch`);
   });
 
+  it("fails the walk when an earlier layer's digest check fails after later layers were read", async () => {
+    // The header walk moves on to the next layers while the first one is still being hashed.
+    const big = readFileSync(process.execPath).subarray(0, 6 * 1024 * 1024);
+    const first = await buildLayer([{ name: "usr/bin/node", content: big }], "none");
+    const others = await Promise.all(
+      [1, 2, 3].map((n) => buildLayer([{ name: `etc/f${n}`, content: `${n}\n` }], "none")),
+    );
+    const flipped = Buffer.from(first.blob);
+    flipped[512 + 4096] = flipped[512 + 4096]! ^ 1;
+    for (const layers of [
+      [{ ...first, blob: flipped }, ...others],
+      [...others, { ...first, blob: flipped }],
+    ]) {
+      const e = await walkErr(await open({ layers }), walkOpts({ concurrency: 1 }));
+      expect(e.code).toBe("DIGEST_MISMATCH");
+      expect(e.message).toContain(`(${first.digest}): blob digest mismatch`);
+    }
+    const ok = await open({ layers: [first, ...others] });
+    const r = await walkImage(ok, walkOpts({ concurrency: 1 }));
+    expect(r.finalFiles().map((f) => f.path)).toEqual([]);
+    expect(r.fileIndex.get("/etc/f3")?.size).toBe(2);
+    await r.dispose();
+    await ok.close();
+  });
+
   it("stops a gzip bomb at the ratio limit", async () => {
     const tar = await tarOf([{ name: "zeros", content: Buffer.alloc(64 * 1024 * 1024) }]);
     const bomb = layerFromTar(tar, "gzip");

@@ -113,9 +113,18 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     const range = loc?.range;
     const compression = loc?.compression;
     const seek = range !== undefined && compression === "none";
-    const s = seek
-      ? await readLayerSeeking(layer, range, ctx, digests.get(i))
-      : await readLayerStreaming(image, layer, ctx);
+    let s: LayerSummary;
+    if (seek) {
+      // The pool slot is free once the headers are read; the digest check goes on in its worker and
+      // is awaited before the walk returns (a mismatch aborts the walk as soon as it is known).
+      const r = await readLayerSeeking(layer, range, ctx, digests.get(i));
+      r.verified.catch((e) => {
+        if (firstError === undefined) firstError = e;
+        controller.abort();
+      });
+      checks.push(r.verified);
+      s = r.summary;
+    } else s = await readLayerStreaming(image, layer, ctx);
     // Written in the background (the next layer's read need not wait); dispose() waits for it.
     // Not for a layer read by seeking a local uncompressed tar: walking it again costs less than copying
     // its captured files (whole programs among them) into the cache.
@@ -124,6 +133,8 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     return s;
   };
 
+  /** Digest checks of layers read by seeking, still running when their headers are done. */
+  const checks: Promise<void>[] = [];
   // A small pool: `concurrency` layers in flight; results are applied strictly in order.
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const results: Promise<LayerSummary>[] = new Array(n);
@@ -165,6 +176,8 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       bytesRead += s.bytes;
       applyLayer(tree, captures, i, s, describeLayer(layers[i]!), opts.logger, wantedLinks, opts.wants);
     }
+    await pool;
+    await Promise.all(checks);
   } catch (e) {
     controller.abort();
     await pool.catch(() => {});
@@ -175,7 +188,6 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       cause: err,
     });
   }
-  await pool;
   // Layer cache writes may still be running: the catalogers start meanwhile, and dispose() waits for them
   // (they read captured contents, spill files included).
 
