@@ -60,11 +60,19 @@ export function describeRange(range: AffectedRange): string {
   return parts.length ? parts.join(", ") : ">=0";
 }
 
-function cveOf(id: string, aliases: readonly string[]): string {
-  if (/^CVE-\d{4}-\d+$/i.test(id)) return id.toUpperCase();
-  const cves = aliases.filter((a) => /^CVE-\d{4}-\d+$/i.test(a)).map((a) => a.toUpperCase());
-  cves.sort();
-  return cves[0] ?? id;
+const CVE_ID = /^CVE-\d{4}-\d+$/i;
+
+/** The key a finding is merged under: the id when it is a CVE, else the least CVE among the aliases. */
+function cveOf(id: string, ...aliasLists: readonly (readonly string[])[]): string {
+  if (CVE_ID.test(id)) return id.toUpperCase();
+  let least: string | undefined;
+  for (const list of aliasLists)
+    for (const a of list) {
+      if (!CVE_ID.test(a)) continue;
+      const u = a.toUpperCase();
+      if (least === undefined || u < least) least = u;
+    }
+  return least ?? id;
 }
 
 /** The package as a finding (and a report's package list) shows it. */
@@ -240,7 +248,7 @@ export function match(
       // enough: the affected entry that matched came with the candidate
       const record = getRecord(c.advisoryId);
       if (record?.withdrawn) continue;
-      const gk = cveOf(c.advisoryId, [...c.aliases, ...(record?.aliases ?? [])]);
+      const gk = cveOf(c.advisoryId, c.aliases, record?.aliases ?? []);
       const list = groups.get(gk) ?? [];
       const hit: Hit = { candidate: c, fixed, ranges };
       if (record) hit.record = record;
@@ -282,36 +290,37 @@ function buildFinding(
   const aliases = new Set<string>();
   const sources = new Set<string>();
   const advisoryIds = new Set<string>();
-  const fixed: string[] = [];
-  const ranges: string[] = [];
+  // Sets keep insertion order: the arrays below are these sets' values, first occurrence first.
+  const fixed = new Set<string>();
+  const ranges = new Set<string>();
   const ratings: SeverityEntry[] = [];
-  const references: string[] = [];
+  const ratingKeys = new Set<string>();
+  const references = new Set<string>();
   const cwes = new Set<string>();
   let description: string | undefined;
   let summary: string | undefined;
   let published: string | undefined;
   let note: string | undefined;
+  /** One rating per (source, rating, CVSS list). */
   const addRating = (e: SeverityEntry | undefined) => {
     if (!e) return;
-    if (
-      ratings.some(
-        (r) =>
-          r.source === e.source && r.rating === e.rating && JSON.stringify(r.cvss) === JSON.stringify(e.cvss),
-      )
-    )
-      return;
+    const key = `${e.source}\u0000${e.rating}\u0000${e.cvss ? JSON.stringify(e.cvss) : ""}`;
+    if (ratingKeys.has(key)) return;
+    ratingKeys.add(key);
     ratings.push(e);
   };
   for (const h of hits) {
     const c = h.candidate;
     advisoryIds.add(c.advisoryId);
     sources.add(c.source);
-    for (const a of [c.advisoryId, ...c.aliases, ...(h.record?.aliases ?? [])]) aliases.add(a);
-    for (const f of h.fixed) if (!fixed.includes(f)) fixed.push(f);
-    for (const r of h.ranges) if (!ranges.includes(r)) ranges.push(r);
+    aliases.add(c.advisoryId);
+    for (const a of c.aliases) aliases.add(a);
+    for (const a of h.record?.aliases ?? []) aliases.add(a);
+    for (const f of h.fixed) fixed.add(f);
+    for (const r of h.ranges) ranges.add(r);
     addRating(c.affected.severity);
     for (const s of h.record?.severities ?? []) addRating(s);
-    for (const r of h.record?.references ?? []) if (!references.includes(r)) references.push(r);
+    for (const r of h.record?.references ?? []) references.add(r);
     for (const w of h.record?.cwes ?? []) cwes.add(w);
     description ??= h.record?.description;
     summary ??= h.record?.summary;
@@ -320,7 +329,7 @@ function buildFinding(
   }
   const facts = /^CVE-/.test(id) ? getFacts(id) : undefined;
   for (const s of facts?.severities ?? []) addRating(s);
-  for (const r of facts?.references ?? []) if (!references.includes(r)) references.push(r);
+  for (const r of facts?.references ?? []) references.add(r);
   for (const w of facts?.cwes ?? []) cwes.add(w);
   description ??= facts?.description;
   published ??= facts?.published;
@@ -331,15 +340,15 @@ function buildFinding(
     aliases: [...aliases].sort(),
     package: findingPackage(pkg),
     installedVersion: version,
-    fixedVersions: status === "not_affected" ? [] : fixed,
-    status: status === "affected" && fixed.length > 0 ? "fixed" : status,
-    affectedRanges: ranges,
+    fixedVersions: status === "not_affected" ? [] : [...fixed],
+    status: status === "affected" && fixed.size > 0 ? "fixed" : status,
+    affectedRanges: [...ranges],
     namespace,
     sources: [...sources].sort(),
     advisoryIds: [...advisoryIds].sort(),
     ratings,
     severity: assessSeverity(ratings, preferredSources(pkg.type, namespace, [...sources])),
-    references: references.slice(0, 50),
+    references: [...references].slice(0, 50),
     cwes: [...cwes].sort(),
   };
   if (facts?.epss) finding.epss = facts.epss;
