@@ -134,25 +134,18 @@ export async function writeLayerCache(
       }
       captured.push([p, o[0], o[1]]);
     }
-    const header: Header = {
-      v: FORMAT_VERSION,
-      diffId,
-      key,
-      bytes: s.bytes,
-      entries: s.entries.map((e) => [e.path, e.type, e.size, e.mode ?? null, e.linkTarget ?? null]),
-      captured,
-      lowerLinks: [...s.lowerLinks],
-      dataLength,
-    };
-    const hbuf = Buffer.from(JSON.stringify(header), "utf8");
+    const head = headerPieces(diffId, key, s, captured, dataLength);
     const pre = Buffer.alloc(12);
     pre.write(MAGIC, 0, "latin1");
-    pre.writeUInt32LE(hbuf.length, 8);
+    pre.writeUInt32LE(
+      head.reduce((n, b) => n + b.length, 0),
+      8,
+    );
     const fh = await open(tmp, "w");
     try {
       // Gathered writes: one system call per batch of small captured files, not one per file; a large
       // (spilled) file is copied a piece at a time, never whole into memory.
-      let batch: Buffer[] = [pre, hbuf];
+      let batch: Buffer[] = [pre, ...head];
       let batchBytes = 0;
       const flush = async () => {
         if (batch.length > 0) await writeAll(fh, batch);
@@ -181,6 +174,39 @@ export async function writeLayerCache(
     await unlink(tmp).catch(() => {});
     logger.debug(`could not write the layer cache entry for ${diffId}: ${(e as Error).message}`);
   }
+}
+
+/** Entries serialised per piece of the header. */
+const ENTRIES_PER_PIECE = 4096;
+
+/**
+ * The header's JSON (the `Header` shape) in pieces: the entry list, which has one item per tar entry
+ * (tens of thousands in a large layer), is serialised a slice at a time, so that writing the cache
+ * never holds a second copy of the whole list, as tuples and as one string, while the catalogers run.
+ */
+function headerPieces(
+  diffId: string,
+  key: string,
+  s: LayerSummary,
+  captured: Header["captured"],
+  dataLength: number,
+): Buffer[] {
+  const open = JSON.stringify({ v: FORMAT_VERSION, diffId, key, bytes: s.bytes });
+  const pieces = [Buffer.from(`${open.slice(0, -1)},"entries":[`, "utf8")];
+  for (let i = 0; i < s.entries.length; i += ENTRIES_PER_PIECE) {
+    const slice: Header["entries"] = s.entries
+      .slice(i, i + ENTRIES_PER_PIECE)
+      .map((e) => [e.path, e.type, e.size, e.mode ?? null, e.linkTarget ?? null]);
+    const json = JSON.stringify(slice);
+    pieces.push(Buffer.from(`${i > 0 ? "," : ""}${json.slice(1, -1)}`, "utf8"));
+  }
+  const rest: Omit<Header, "v" | "diffId" | "key" | "bytes" | "entries"> = {
+    captured,
+    lowerLinks: [...s.lowerLinks],
+    dataLength,
+  };
+  pieces.push(Buffer.from(`],${JSON.stringify(rest).slice(1)}`, "utf8"));
+  return pieces;
 }
 
 /** Size of the layer cache (for `vigil cache df`). */

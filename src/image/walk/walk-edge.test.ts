@@ -450,6 +450,38 @@ describe("per-layer cache", () => {
     await second.close();
   });
 
+  it("round-trips a layer of many entries (header written in pieces), links and modes included", async () => {
+    await pruneLayerCache();
+    const many = Array.from({ length: 9000 }, (_, i) => ({
+      name: `usr/share/doc/pkg-${i % 300}/file-${i}.txt`,
+      content: i % 7 === 0 ? `x${i}` : "",
+    }));
+    const layer = await buildLayer(
+      [
+        ...many,
+        { name: "var/lib/dpkg/status", content: DPKG_STATUS },
+        { name: "usr/bin/python3.11", content: "elf" },
+        { name: "usr/bin/python3", type: "symlink", linkname: "python3.11" },
+        { name: "usr/share/doc/quoted \"name\" \u00e9", content: "q" },
+      ],
+      "gzip",
+    );
+    const img = await open({ layers: [layer] });
+    const o = walkOpts({ layerCacheKey: "many" });
+    const r1 = await walkImage(img, o);
+    const index1 = [...r1.fileIndex.entries()].sort((a, b) => a.path.localeCompare(b.path));
+    expect(index1.length).toBeGreaterThan(9000);
+    await r1.dispose();
+    const s = spy(img, () => true);
+    const r2 = await walkImage(s.wrapped, o);
+    expect(s.reads.list).toEqual([]);
+    expect([...r2.fileIndex.entries()].sort((a, b) => a.path.localeCompare(b.path))).toEqual(index1);
+    expect(r2.finalFiles().map((f) => f.path)).toContain("/var/lib/dpkg/status");
+    await r2.dispose();
+    await img.close();
+    await pruneLayerCache();
+  });
+
   it("does not write layers it walked by seeking a local uncompressed tar", async () => {
     await pruneLayerCache();
     const plain = await buildLayer([{ name: "var/lib/dpkg/status", content: DPKG_STATUS }], "none");
