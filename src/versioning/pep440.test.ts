@@ -1,6 +1,6 @@
 import { explain, compare as libraryCompare } from "@renovatebot/pep440";
 import { describe, expect, it } from "vitest";
-import { pep440, plainRelease } from "./pep440.js";
+import { pep440, pep440EqualityKey, plainRelease } from "./pep440.js";
 import { corpusLines, mismatches, rowKey, vectorRows } from "./test-helpers/corpus.js";
 import { InvalidVersionError } from "./types.js";
 
@@ -81,6 +81,35 @@ describe("PEP 440 against the corpus", () => {
       (r) => pep440.compare(r.left, r.right) !== Math.sign(libraryCompare(r.left, r.right)),
     );
     expect(bad).toEqual([]);
+  });
+
+  it("equality keys agree with compare on every valid corpus version pair", () => {
+    const versions = new Set<string>();
+    const rows = [
+      ...vectorRows("pypi/packaging-VERSIONS-sorted.tsv"),
+      ...vectorRows("pypi/packaging-normalized-equal.tsv"),
+      ...vectorRows("pypi/osv-scalibr-pypi-versions-generated.tsv"),
+    ].filter((r) => pep440.isValid(r.left) && pep440.isValid(r.right));
+    for (const r of rows) {
+      versions.add(r.left);
+      versions.add(r.right);
+      expect(`${r.left} ${r.right} ${pep440EqualityKey(r.left) === pep440EqualityKey(r.right)}`).toBe(
+        `${r.left} ${r.right} ${pep440.compare(r.left, r.right) === 0}`,
+      );
+    }
+    // every pair among a sample of the corpus versions and hand-picked equal spellings
+    const sample = [...versions].filter((_, i) => i % 23 === 0);
+    sample.push(
+      ...["1.0", "1.0.0", "1", "1.0.0.0", "v1.0", "1.0a", "1.0a0", "1.0alpha0", "1.0-1", "1.0.post1"],
+      ...["1.0post", "1.0.post0", "1.0dev", "1.0.dev0", "1.0+abc.01", "1.0+abc.1", "1.0+ABC.1", "1!1.0"],
+      ...["1.0+1", "1.0+01", "1.0+abc", "1.0+abc.0", "1.0c1", "1.0rc1", "1.0pre1", "0!1.0", "1.0a1.dev0"],
+    );
+    expect(sample.length).toBeGreaterThan(200);
+    for (const a of sample)
+      for (const b of sample)
+        if ((pep440EqualityKey(a) === pep440EqualityKey(b)) !== (pep440.compare(a, b) === 0))
+          expect.fail(`${a} vs ${b}: keys ${pep440EqualityKey(a)} / ${pep440EqualityKey(b)}`);
+    expect(() => pep440EqualityKey("not a version")).toThrow(InvalidVersionError);
   });
 
   it("local versions: strings before numbers, numbers by value", () => {

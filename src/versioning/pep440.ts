@@ -100,6 +100,35 @@ export function comparePep440Parsed(a: Pep440Version, b: Pep440Version): number 
   return cmp(xa.length, xb.length);
 }
 
+const keyCache = new ParseCache<string>();
+
+/**
+ * A key equal for two versions exactly when comparePep440Parsed says they are equal: the fields it
+ * compares, each as it compares them (release without trailing zeros, the pre-release rank, post and
+ * dev as numbers, local segments numeric where they are digits).
+ */
+export function pep440EqualityKey(version: string): string {
+  const hit = keyCache.get(version);
+  if (hit !== undefined) return hit;
+  const v = parsePep440(version);
+  const release = [...v.release];
+  while (release.length > 0 && release[release.length - 1] === 0) release.pop();
+  const pre = v.pre as unknown as readonly [string, number] | null;
+  const preKey = pre ? `${pre[0]}${pre[1]}` : v.post === null && v.dev !== null ? "<" : ">";
+  const post = v.post === null ? "-" : String(Number(v.post));
+  const dev = v.dev === null ? "-" : String(Number(v.dev));
+  const local =
+    v.local === null
+      ? "-"
+      : `+${v.local
+          .split(".")
+          .map((x) => (/^\d+$/.test(x) ? `#${Number(x)}` : x))
+          .join(".")}`;
+  const key = `${v.epoch}!${release.join(".")}|${preKey}|${post}|${dev}|${local}`;
+  keyCache.set(version, key);
+  return key;
+}
+
 export const pep440: VersionScheme = {
   name: "pep440",
   parse: parsePep440,
@@ -114,6 +143,7 @@ export const pep440: VersionScheme = {
   compare(a: string, b: string): number {
     return comparePep440Parsed(parsePep440(a), parsePep440(b));
   },
+  equalityKey: pep440EqualityKey,
   satisfies(version: string, range: string): boolean {
     parsePep440(version);
     if (basicProblem(range) || !pep440Lib().validRange(range))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apk } from "./apk.js";
 import { deb } from "./deb.js";
+import { pep440 } from "./pep440.js";
 import { inRange, isAffected, satisfiesNpmRange } from "./range.js";
 import { semver } from "./semver.js";
 import { type AffectedRange, InvalidVersionError } from "./types.js";
@@ -86,6 +87,21 @@ describe("OSV range evaluation", () => {
   it("the explicit versions list counts, compared with the scheme", () => {
     expect(isAffected(deb, "1.0-1", [], ["0:1.0-1"])).toBe(true);
     expect(isAffected(deb, "1.0-2", [], ["1.0-1", "-"])).toBe(false);
+  });
+
+  it("a list looked up through equality keys (PEP 440) answers as comparing one by one", () => {
+    const list = ["0.9", "1.0", "1.1rc1", "2.0.post1", "3.0+local.07", "not a version"];
+    const oneByOne = (v: string) =>
+      list.includes(v) || list.some((l) => pep440.isValid(l) && pep440.compare(v, l) === 0);
+    for (const v of ["1.0", "1.0.0", "1", "1.1rc1", "1.1c1", "1.1", "2.0-1", "2.0.post2", "3.0+local.7"])
+      for (let i = 0; i < 2; i++)
+        expect(`${v} ${isAffected(pep440, v, [], list)}`).toBe(`${v} ${oneByOne(v)}`);
+    expect(isAffected(pep440, "1.0.0", [], list)).toBe(true);
+    expect(isAffected(pep440, "3.0+local.7", [], list)).toBe(true);
+    expect(isAffected(pep440, "1.2", [], list)).toBe(false);
+    // an unparseable version is found when listed as such, and is an error otherwise
+    expect(isAffected(pep440, "not a version", [], list)).toBe(true);
+    expect(() => isAffected(pep440, "also not one", [], list)).toThrow(InvalidVersionError);
   });
 
   it("throws on an unparseable queried or event version instead of answering 'not affected'", () => {

@@ -95,9 +95,43 @@ export function inRange(scheme: VersionScheme, version: string, range: AffectedR
   return vulnerable;
 }
 
+/** An explicit version list, prepared per scheme: its strings, and the equality keys of its valid versions. */
+interface PreparedList {
+  readonly strings: ReadonlySet<string>;
+  readonly keys: ReadonlySet<string>;
+}
+/** Per list and scheme: the prepared sets, or how often the list was scanned so far. */
+const preparedLists = new WeakMap<readonly string[], Map<VersionScheme, PreparedList | number>>();
+
+/**
+ * The list's sets, built on its second use: a list looked up once (a cold run) is cheaper to scan
+ * than to turn into sets; one looked up again (several images, a service re-matching) pays off.
+ */
+function preparedList(scheme: VersionScheme, versions: readonly string[]): PreparedList | undefined {
+  const key = scheme.equalityKey;
+  if (!key) return undefined;
+  let byScheme = preparedLists.get(versions);
+  if (!byScheme) preparedLists.set(versions, (byScheme = new Map()));
+  const seen = byScheme.get(scheme);
+  if (seen === undefined || typeof seen === "number") {
+    if ((seen ?? 0) < 1) {
+      byScheme.set(scheme, (seen ?? 0) + 1);
+      return undefined;
+    }
+    const keys = new Set<string>();
+    for (const listed of versions) if (scheme.isValid(listed)) keys.add(key.call(scheme, listed));
+    const list: PreparedList = { strings: new Set(versions), keys };
+    byScheme.set(scheme, list);
+    return list;
+  }
+  return seen;
+}
+
 /**
  * OSV `IsVulnerable` for one affected entry: the explicit `versions` list (equal by the scheme,
- * or by string when a listed version does not parse) or any range.
+ * or by string when a listed version does not parse) or any range. With a scheme that has equality
+ * keys, a list used again is looked up in sets (PyPI records list every affected version, hundreds at
+ * times).
  */
 export function isAffected(
   scheme: VersionScheme,
@@ -107,6 +141,12 @@ export function isAffected(
 ): boolean {
   for (const r of ranges) if (inRange(scheme, version, r)) return true;
   if (versions && versions.length > 0) {
+    const list = preparedList(scheme, versions);
+    if (list) {
+      if (list.strings.has(version)) return true;
+      comparable(scheme, version);
+      return list.keys.has(scheme.equalityKey!(version));
+    }
     if (versions.includes(version)) return true;
     comparable(scheme, version);
     for (const listed of versions) {

@@ -22,6 +22,12 @@ export interface VersionScheme {
   /** <0, 0, >0. Throws InvalidVersionError if either side is invalid. */
   compare(a: string, b: string): number;
   /**
+   * Optional: a string equal for two versions exactly when `compare` says they are equal (`1.0` and
+   * `1.0.0` in PEP 440), so that a long explicit version list can be looked up in a set instead of
+   * compared one by one. Throws InvalidVersionError like `parse`.
+   */
+  equalityKey?(version: string): string;
+  /**
    * Native range-expression membership where the ecosystem has one (npm/cargo semver ranges).
    * Throws InvalidVersionError on an invalid version or range.
    */
