@@ -106,18 +106,24 @@ interface Hit {
  */
 const STORE_CACHES = new WeakMap<
   AdvisoryStore,
-  { records: Map<string, Readonly<AdvisoryHead> | undefined>; facts: Map<string, CveFacts | undefined> }
+  {
+    records: Map<string, Readonly<AdvisoryHead> | undefined>;
+    facts: Map<string, CveFacts | undefined>;
+    /** advisory id → the key its findings merge under (see cveOf) */
+    mergeKeys: Map<string, string>;
+  }
 >();
 const MAX_CACHED = 100_000;
 
 function cachesFor(store: AdvisoryStore) {
   let c = STORE_CACHES.get(store);
   if (!c) {
-    c = { records: new Map(), facts: new Map() };
+    c = { records: new Map(), facts: new Map(), mergeKeys: new Map() };
     STORE_CACHES.set(store, c);
   }
   if (c.records.size > MAX_CACHED) c.records.clear();
   if (c.facts.size > MAX_CACHED) c.facts.clear();
+  if (c.mergeKeys.size > MAX_CACHED) c.mergeKeys.clear();
   return c;
 }
 
@@ -139,7 +145,7 @@ export function match(
   };
   const present = new Set(store.namespaces());
   const nsReport = new Map<string, boolean>();
-  const { records: recordCache, facts: factsCache } = cachesFor(store);
+  const { records: recordCache, facts: factsCache, mergeKeys } = cachesFor(store);
   const getRecord = (id: string): Readonly<AdvisoryHead> | undefined => {
     if (!recordCache.has(id)) recordCache.set(id, store.advisoryHead(id));
     return recordCache.get(id);
@@ -248,7 +254,12 @@ export function match(
       // enough: the affected entry that matched came with the candidate
       const record = getRecord(c.advisoryId);
       if (record?.withdrawn) continue;
-      const gk = cveOf(c.advisoryId, c.aliases, record?.aliases ?? []);
+      // The candidate's aliases and the record's are the advisory's own: the key depends on its id only.
+      let gk = mergeKeys.get(c.advisoryId);
+      if (gk === undefined) {
+        gk = cveOf(c.advisoryId, c.aliases, record?.aliases ?? []);
+        mergeKeys.set(c.advisoryId, gk);
+      }
       const list = groups.get(gk) ?? [];
       const hit: Hit = { candidate: c, fixed, ranges };
       if (record) hit.record = record;

@@ -35,8 +35,23 @@ const KIND_ORDER: Record<Kind, number> = { introduced: 0, last_affected: 1, fixe
 
 /** Sorted events are memoised per (events array, scheme) so repeated lookups do not re-sort. */
 const prepared = new WeakMap<readonly RangeEvent[], Map<VersionScheme, PreparedRange>>();
+/**
+ * The first scheme's preparation also rides on the events array itself, under a non-enumerable symbol:
+ * a property read is cheaper than a WeakMap lookup, and an array is almost always read with one scheme.
+ */
+const PREPARED = Symbol("vigil.preparedRange");
+type Tagged = readonly RangeEvent[] & { [PREPARED]?: { scheme: VersionScheme; range: PreparedRange } };
 
 function prepare(scheme: VersionScheme, events: readonly RangeEvent[]): PreparedRange {
+  const tag = (events as Tagged)[PREPARED];
+  if (tag?.scheme === scheme) return tag.range;
+  const range = prepareSlow(scheme, events);
+  if (!tag && Object.isExtensible(events))
+    Object.defineProperty(events, PREPARED, { value: { scheme, range }, enumerable: false });
+  return range;
+}
+
+function prepareSlow(scheme: VersionScheme, events: readonly RangeEvent[]): PreparedRange {
   let byScheme = prepared.get(events);
   if (!byScheme) prepared.set(events, (byScheme = new Map()));
   const hit = byScheme.get(scheme);
