@@ -274,9 +274,7 @@ export function match(
 
   findings.sort(
     (a, b) =>
-      a.package.name.localeCompare(b.package.name) ||
-      a.package.id.localeCompare(b.package.id) ||
-      a.id.localeCompare(b.id),
+      collate(a.package.name, b.package.name) || collate(a.package.id, b.package.id) || collate(a.id, b.id),
   );
   return {
     findings,
@@ -286,6 +284,24 @@ export function match(
       .map(([namespace, p]) => ({ namespace, present: p }))
       .sort((a, b) => a.namespace.localeCompare(b.namespace)),
   };
+}
+
+/** A finding keeps its first MAX_REFERENCES distinct references, in the order the records give them. */
+const MAX_REFERENCES = 50;
+
+function addReferences(into: Set<string>, refs: readonly string[] | undefined): void {
+  if (!refs) return;
+  for (const r of refs) {
+    if (into.size >= MAX_REFERENCES) return;
+    into.add(r);
+  }
+}
+
+/** localeCompare's order (the default locale's collation) without its per-call collator lookup. */
+let collator: Intl.Collator | undefined;
+function collate(a: string, b: string): number {
+  collator ??= new Intl.Collator();
+  return collator.compare(a, b);
 }
 
 function buildFinding(
@@ -331,7 +347,7 @@ function buildFinding(
     for (const r of h.ranges) ranges.add(r);
     addRating(c.affected.severity);
     for (const s of h.record?.severities ?? []) addRating(s);
-    for (const r of h.record?.references ?? []) references.add(r);
+    addReferences(references, h.record?.references);
     for (const w of h.record?.cwes ?? []) cwes.add(w);
     description ??= h.record?.description;
     summary ??= h.record?.summary;
@@ -340,7 +356,7 @@ function buildFinding(
   }
   const facts = /^CVE-/.test(id) ? getFacts(id) : undefined;
   for (const s of facts?.severities ?? []) addRating(s);
-  for (const r of facts?.references ?? []) references.add(r);
+  addReferences(references, facts?.references);
   for (const w of facts?.cwes ?? []) cwes.add(w);
   description ??= facts?.description;
   published ??= facts?.published;
@@ -359,7 +375,7 @@ function buildFinding(
     advisoryIds: [...advisoryIds].sort(),
     ratings,
     severity: assessSeverity(ratings, preferredSources(pkg.type, namespace, [...sources])),
-    references: [...references].slice(0, 50),
+    references: [...references],
     cwes: [...cwes].sort(),
   };
   if (facts?.epss) finding.epss = facts.epss;
