@@ -36,6 +36,8 @@ export interface MatchDeps {
   versions?: VersionOracle;
 }
 
+const NO_RANGES: AffectedRange[] = [];
+
 /** Status precedence when two records about the same vulnerability disagree (most actionable first). */
 const STATUS_RANK: Record<AdvisoryStatus, number> = {
   fixed: 0,
@@ -223,10 +225,11 @@ export function match(
           if (fx.length) ranges.push(...fx.map((f) => `<${f}`));
         } else {
           vulnerable = false;
-          if (a.versions?.length && oracle.affected(namespace, version, [], a.versions)) vulnerable = true;
+          if (a.versions?.length && oracle.affected(namespace, version, NO_RANGES, a.versions))
+            vulnerable = true;
           for (const r of a.ranges) {
             if (r.type === "GIT") continue;
-            if (oracle.affected(namespace, version, [r], [])) {
+            if (oracle.inRange(namespace, version, r)) {
               vulnerable = true;
               ranges.push(describeRange(r));
               for (const ev of r.events) if (ev.fixed !== undefined) fixed.push(ev.fixed);
