@@ -462,7 +462,7 @@ describe("per-layer cache", () => {
         { name: "var/lib/dpkg/status", content: DPKG_STATUS },
         { name: "usr/bin/python3.11", content: "elf" },
         { name: "usr/bin/python3", type: "symlink", linkname: "python3.11" },
-        { name: "usr/share/doc/quoted \"name\" \u00e9", content: "q" },
+        { name: 'usr/share/doc/quoted "name" \u00e9', content: "q" },
       ],
       "gzip",
     );
