@@ -4,10 +4,9 @@
  *
  *   node bench/match-bench.mjs [SNAPSHOT]
  *
- * 1. In process: match() of an SBOM of 2,000 packages against the full corpus snapshot (first call on a
- *    cold snapshot, second call, then the median and p90 of 30 more) (every feed in
+ * 1. In process: match() of an SBOM of 2,000 packages against the full corpus snapshot (every feed in
  *    ../shared/corpus/advisories, built with buildSnapshot into the OS temp dir when SNAPSHOT is not
- *    given). The SBOM is real package data: the 357 dpkg packages of claircore's texlive image status file
+ *    given): the first call on a cold snapshot, the second, then the median and p90 of 30 more. The SBOM is real package data: the 357 dpkg packages of claircore's texlive image status file
  *    (matched as Debian 11) plus PyPI and Go packages named by the corpus feeds at versions from their own
  *    ranges (so that part of them are vulnerable) — 2,000 in all.
  * 2. Whole process: `vigil cves` on the bundled example image with its SBOM cached, wall time (median of 7).

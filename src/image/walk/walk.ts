@@ -94,6 +94,9 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     return x && "range" in x ? x.range : undefined;
   }
 
+  /** Digest checks of layers read by seeking, still running when their headers are done. */
+  const checks: Promise<void>[] = [];
+
   const readOne = async (i: number): Promise<LayerSummary> => {
     const c = cached[i];
     if (c) {
@@ -133,8 +136,6 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
     return s;
   };
 
-  /** Digest checks of layers read by seeking, still running when their headers are done. */
-  const checks: Promise<void>[] = [];
   // A small pool: `concurrency` layers in flight; results are applied strictly in order.
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const results: Promise<LayerSummary>[] = new Array(n);
