@@ -262,4 +262,73 @@ describe("enrichment", () => {
     expect(f.description).toMatch(/ld\.so/);
     expect(f.ratings.map((r) => r.source)).toEqual(["debian", "nvd"]);
   });
+
+  it("re-matching gives the same findings; a finding edited by its caller does not leak into the next", () => {
+    // Two binaries of one source hit the same advisories: one finding per advisory (GHSA and distro
+    // rating, NVD facts) and one from two records merged under the CVE.
+    const store = createMemoryStore([
+      record(
+        "CVE-2024-1111",
+        "debian",
+        [
+          fixedIn("debian:12", "curl", "7.88.1-10+deb12u6", {
+            severity: { source: "debian", rating: "medium", ratingText: "medium" },
+            note: "minor issue",
+          }),
+        ],
+        { aliases: ["DSA-5001-1"], references: ["https://example.org/a", "https://example.org/a"] },
+      ),
+      record("CVE-2024-1111", "nvd", [], {
+        description: "curl mishandles something",
+        cwes: ["CWE-787", "CWE-122"],
+        references: ["https://example.org/a", "https://nvd.example/b"],
+        severities: [
+          { source: "nvd", rating: "high", cvss: [{ version: "3.1", vector: "CVSS:3.1/AV:N", score: 7.5 }] },
+          // the same rating as the distro's: listed once
+          { source: "debian", rating: "medium", ratingText: "medium" },
+        ],
+      }),
+      record("DSA-5002-1", "debian", [fixedIn("debian:12", "curl", "7.88.1-10+deb12u5")], {
+        aliases: ["CVE-2024-2222"],
+      }),
+      record("DLA-9-1", "debian", [fixedIn("debian:12", "curl", "7.88.1-10+deb12u7")], {
+        aliases: ["CVE-2024-2222"],
+      }),
+    ]);
+    const sbom = sbomOf(
+      [
+        pkg("deb", "curl", "7.88.1-10+deb12u4", { sourceName: "curl" }),
+        pkg("deb", "libcurl4", "7.88.1-10+deb12u4", { sourceName: "curl" }),
+      ],
+      bookworm,
+    );
+    const first = match(sbom, store);
+    const snapshot = structuredClone(first);
+    expect(first.findings.map((f) => `${f.package.name} ${f.id}`)).toEqual([
+      "curl CVE-2024-1111",
+      "curl CVE-2024-2222",
+      "libcurl4 CVE-2024-1111",
+      "libcurl4 CVE-2024-2222",
+    ]);
+    const single = first.findings[0]!;
+    expect(single.aliases).toEqual(["DSA-5001-1"]);
+    expect(single.ratings.map((r) => r.source)).toEqual(["debian", "nvd"]);
+    expect(single.severity).toMatchObject({ rating: "medium", cvss: { score: 7.5 }, cvssSource: "nvd" });
+    expect(single.references).toEqual(["https://example.org/a", "https://nvd.example/b"]);
+    expect(single.cwes).toEqual(["CWE-122", "CWE-787"]);
+    expect(single.note).toBe("minor issue");
+    const merged = first.findings[1]!;
+    expect(merged.advisoryIds).toEqual(["DLA-9-1", "DSA-5002-1"]);
+    expect(merged.aliases).toEqual(["DLA-9-1", "DSA-5002-1"]);
+    expect(merged.fixedVersions).toEqual(["7.88.1-10+deb12u5", "7.88.1-10+deb12u7"]);
+    // a caller (VEX, a filter, a report) may edit what it got
+    for (const f of first.findings) {
+      f.aliases.push("X");
+      f.references.length = 0;
+      f.cwes.push("CWE-0");
+      f.ratings.pop();
+      f.fixedVersions.push("0");
+    }
+    expect(match(sbom, store)).toEqual(snapshot);
+  });
 });

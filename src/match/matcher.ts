@@ -62,6 +62,17 @@ export function describeRange(range: AffectedRange): string {
   return parts.length ? parts.join(", ") : ">=0";
 }
 
+/** describeRange memoised per range object (a store's ranges are immutable and reused across matches). */
+const described = new WeakMap<AffectedRange, string>();
+function describedRange(range: AffectedRange): string {
+  let d = described.get(range);
+  if (d === undefined) {
+    d = describeRange(range);
+    described.set(range, d);
+  }
+  return d;
+}
+
 const CVE_ID = /^CVE-\d{4}-\d+$/i;
 
 /** The key a finding is merged under: the id when it is a CVE, else the least CVE among the aliases. */
@@ -113,6 +124,8 @@ const STORE_CACHES = new WeakMap<
     facts: Map<string, CveFacts | undefined>;
     /** advisory id → the key its findings merge under (see cveOf) */
     mergeKeys: Map<string, string>;
+    /** advisory id → what its single-advisory findings take from it (see AdvisoryPart) */
+    parts: Map<string, AdvisoryPart>;
   }
 >();
 const MAX_CACHED = 100_000;
@@ -120,12 +133,13 @@ const MAX_CACHED = 100_000;
 function cachesFor(store: AdvisoryStore) {
   let c = STORE_CACHES.get(store);
   if (!c) {
-    c = { records: new Map(), facts: new Map(), mergeKeys: new Map() };
+    c = { records: new Map(), facts: new Map(), mergeKeys: new Map(), parts: new Map() };
     STORE_CACHES.set(store, c);
   }
   if (c.records.size > MAX_CACHED) c.records.clear();
   if (c.facts.size > MAX_CACHED) c.facts.clear();
   if (c.mergeKeys.size > MAX_CACHED) c.mergeKeys.clear();
+  if (c.parts.size > MAX_CACHED) c.parts.clear();
   return c;
 }
 
@@ -147,7 +161,7 @@ export function match(
   };
   const present = new Set(store.namespaces());
   const nsReport = new Map<string, boolean>();
-  const { records: recordCache, facts: factsCache, mergeKeys } = cachesFor(store);
+  const { records: recordCache, facts: factsCache, mergeKeys, parts } = cachesFor(store);
   const getRecord = (id: string): Readonly<AdvisoryHead> | undefined => {
     if (!recordCache.has(id)) recordCache.set(id, store.advisoryHead(id));
     return recordCache.get(id);
@@ -231,7 +245,7 @@ export function match(
             if (r.type === "GIT") continue;
             if (oracle.inRange(namespace, version, r)) {
               vulnerable = true;
-              ranges.push(describeRange(r));
+              ranges.push(describedRange(r));
               for (const ev of r.events) if (ev.fixed !== undefined) fixed.push(ev.fixed);
             }
           }
@@ -271,16 +285,16 @@ export function match(
     }
 
     for (const [id, hits] of groups) {
-      findings.push(buildFinding(id, hits, pkg, namespace, version, getFacts));
+      findings.push(
+        hits.length === 1
+          ? singleFinding(id, hits[0]!, pkg, namespace, version, parts, getFacts)
+          : buildFinding(id, hits, pkg, namespace, version, getFacts),
+      );
     }
   }
 
-  findings.sort(
-    (a, b) =>
-      collate(a.package.name, b.package.name) || collate(a.package.id, b.package.id) || collate(a.id, b.id),
-  );
   return {
-    findings,
+    findings: sortFindings(findings),
     warnings,
     stats,
     namespaces: [...nsReport]
@@ -307,6 +321,155 @@ function collate(a: string, b: string): number {
   return collator.compare(a, b);
 }
 
+/**
+ * Findings in report order: package name, package id, then finding id (each by the default locale's
+ * collation). A package's findings are built together, so packages are sorted once and each package's
+ * findings among themselves: far fewer comparisons than sorting every finding against every other.
+ */
+function sortFindings(findings: Finding[]): Finding[] {
+  const byPackage = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const list = byPackage.get(f.package.id);
+    if (list) list.push(f);
+    else byPackage.set(f.package.id, [f]);
+  }
+  const groups = [...byPackage.values()].sort(
+    (a, b) => collate(a[0]!.package.name, b[0]!.package.name) || collate(a[0]!.package.id, b[0]!.package.id),
+  );
+  const out: Finding[] = [];
+  for (const g of groups) {
+    if (g.length > 1) g.sort((a, b) => collate(a.id, b.id));
+    for (const f of g) out.push(f);
+  }
+  return out;
+}
+
+/** The key under which two ratings count as the same: source, rating and CVSS list. */
+const ratingKeys = new WeakMap<SeverityEntry, string>();
+function ratingKey(e: SeverityEntry): string {
+  let k = ratingKeys.get(e);
+  if (k === undefined) {
+    k = `${e.source}\u0000${e.rating}\u0000${e.cvss ? JSON.stringify(e.cvss) : ""}`;
+    ratingKeys.set(e, k);
+  }
+  return k;
+}
+
+/**
+ * What a finding made from one advisory takes from that advisory's record and its CVE's facts, whatever
+ * the package: the same for every package the advisory hits and on every re-match, so it is built once
+ * per store. The arrays are copied into each finding.
+ */
+interface AdvisoryPart {
+  /** The merge key it was built for. */
+  id: string;
+  aliases: string[];
+  /** Record ratings, then the CVE facts' ones, without repeats. */
+  ratings: SeverityEntry[];
+  ratingKeys: Set<string>;
+  references: string[];
+  cwes: string[];
+  description?: string;
+  summary?: string;
+  published?: string;
+  facts?: CveFacts;
+}
+
+function advisoryPart(
+  id: string,
+  c: AdvisoryCandidate,
+  record: Readonly<AdvisoryHead> | undefined,
+  getFacts: (id: string) => CveFacts | undefined,
+): AdvisoryPart {
+  const aliases = new Set<string>([c.advisoryId, ...c.aliases, ...(record?.aliases ?? [])]);
+  aliases.delete(id);
+  const facts = /^CVE-/.test(id) ? getFacts(id) : undefined;
+  const ratings: SeverityEntry[] = [];
+  const keys = new Set<string>();
+  for (const list of [record?.severities, facts?.severities])
+    for (const e of list ?? []) {
+      const k = ratingKey(e);
+      if (keys.has(k)) continue;
+      keys.add(k);
+      ratings.push(e);
+    }
+  const references = new Set<string>();
+  addReferences(references, record?.references);
+  addReferences(references, facts?.references);
+  const part: AdvisoryPart = {
+    id,
+    aliases: [...aliases].sort(),
+    ratings,
+    ratingKeys: keys,
+    references: [...references],
+    cwes: [...new Set([...(record?.cwes ?? []), ...(facts?.cwes ?? [])])].sort(),
+  };
+  const description = record?.description ?? facts?.description;
+  if (description !== undefined) part.description = description;
+  if (record?.summary !== undefined) part.summary = record.summary;
+  const published = record?.published ?? facts?.published;
+  if (published !== undefined) part.published = published;
+  if (facts) part.facts = facts;
+  return part;
+}
+
+function unique(list: readonly string[]): string[] {
+  return list.length < 2 ? [...list] : [...new Set(list)];
+}
+
+/** A finding from one advisory (most of them): buildFinding's result, from the cached advisory part. */
+function singleFinding(
+  id: string,
+  h: Hit,
+  pkg: Package,
+  namespace: string,
+  version: string,
+  parts: Map<string, AdvisoryPart>,
+  getFacts: (id: string) => CveFacts | undefined,
+): Finding {
+  const c = h.candidate;
+  let part = parts.get(c.advisoryId);
+  if (part?.id !== id) {
+    part = advisoryPart(id, c, h.record, getFacts);
+    parts.set(c.advisoryId, part);
+  }
+  const aff = c.affected.severity;
+  let ratings: SeverityEntry[];
+  if (!aff) ratings = [...part.ratings];
+  else if (!part.ratingKeys.has(ratingKey(aff))) ratings = [aff, ...part.ratings];
+  else {
+    const k = ratingKey(aff);
+    ratings = [aff];
+    for (const r of part.ratings) if (ratingKey(r) !== k) ratings.push(r);
+  }
+  const status = c.affected.status;
+  const sources = [c.source];
+  const finding: Finding = {
+    id,
+    aliases: [...part.aliases],
+    package: findingPackage(pkg),
+    installedVersion: version,
+    fixedVersions: status === "not_affected" ? [] : unique(h.fixed),
+    status: status === "affected" && h.fixed.length > 0 ? "fixed" : status,
+    affectedRanges: unique(h.ranges),
+    namespace,
+    sources,
+    advisoryIds: [c.advisoryId],
+    ratings,
+    severity: assessSeverity(ratings, preferredSources(pkg.type, namespace, sources)),
+    references: [...part.references],
+    cwes: [...part.cwes],
+  };
+  const facts = part.facts;
+  if (facts?.epss) finding.epss = facts.epss;
+  if (facts?.kev) finding.kev = facts.kev;
+  if (part.summary) finding.summary = part.summary;
+  if (part.description) finding.description = part.description;
+  if (part.published) finding.published = part.published;
+  if (c.affected.note) finding.note = c.affected.note;
+  return finding;
+}
+
 function buildFinding(
   id: string,
   hits: Hit[],
@@ -324,7 +487,7 @@ function buildFinding(
   const fixed = new Set<string>();
   const ranges = new Set<string>();
   const ratings: SeverityEntry[] = [];
-  const ratingKeys = new Set<string>();
+  const seenRatings = new Set<string>();
   const references = new Set<string>();
   const cwes = new Set<string>();
   let description: string | undefined;
@@ -334,9 +497,9 @@ function buildFinding(
   /** One rating per (source, rating, CVSS list). */
   const addRating = (e: SeverityEntry | undefined) => {
     if (!e) return;
-    const key = `${e.source}\u0000${e.rating}\u0000${e.cvss ? JSON.stringify(e.cvss) : ""}`;
-    if (ratingKeys.has(key)) return;
-    ratingKeys.add(key);
+    const key = ratingKey(e);
+    if (seenRatings.has(key)) return;
+    seenRatings.add(key);
     ratings.push(e);
   };
   for (const h of hits) {
