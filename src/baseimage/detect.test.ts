@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Sbom } from "../sbom/model.js";
 import { detectBaseImage } from "./detect.js";
@@ -120,5 +121,33 @@ describe("base image index and detection", () => {
       source: "base-index",
     });
     again.close();
+  });
+
+  it("re-recording a known image writes nothing unless something changed", () => {
+    const path = join(dir, "rescan.sqlite");
+    const idx = BaseImageIndex.open(path);
+    const img = { digest: d("9"), tags: ["app:1"], diffIds: [d("a"), d("e")], size: 10, source: "indexed" };
+    idx.add(img);
+    const stamp = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (
+          db.prepare("SELECT updated_at FROM images WHERE digest = ?").get(d("9")) as { updated_at: string }
+        ).updated_at;
+      } finally {
+        db.close();
+      }
+    };
+    // a stamp no write of ours can produce, so that a rewrite shows
+    const raw = new Database(path);
+    raw.prepare("UPDATE images SET updated_at = 'sentinel' WHERE digest = ?").run(d("9"));
+    raw.close();
+    idx.add(img); // the same scan again
+    idx.add({ ...img, tags: [], size: undefined }); // a scan that knows less
+    expect(stamp()).toBe("sentinel");
+    idx.add({ ...img, size: 11 });
+    expect(stamp()).not.toBe("sentinel");
+    expect(idx.get(d("9"))).toMatchObject({ tags: ["app:1"], size: 11 });
+    idx.close();
   });
 });

@@ -10,9 +10,11 @@ import type { ImageLimits, RegistryAccess } from "../image/types.js";
 import type { Analysis, AnalyzeOptions } from "../match/analyze.js";
 import { familiarName, parseImageRef } from "../reference/image-ref.js";
 import { countFindings } from "../report/model.js";
-import type { Sbom } from "../sbom/model.js";
 import type { ImageSummary, RecommendDeps } from "./recommend.js";
+import { recordKnownImage } from "./record.js";
 import type { BaseImageIndex } from "./store.js";
+
+export { recordKnownImage };
 
 export interface LiveOptions {
   platform?: string;
@@ -22,40 +24,6 @@ export interface LiveOptions {
   registry?: RegistryAccess;
   cache?: boolean;
   index?: BaseImageIndex;
-}
-
-/** Records an indexed image (with layers) in the base-image index; failures are debug notes only. */
-export function recordKnownImage(
-  index: BaseImageIndex | undefined,
-  sbom: Sbom,
-  logger: Logger,
-  source = "indexed",
-): void {
-  if (!index || sbom.image.layers.length === 0) return;
-  const digest = sbom.image.digest ?? sbom.image.configDigest;
-  if (!digest) return;
-  try {
-    const tags: string[] = [];
-    for (const t of sbom.image.tags ?? []) {
-      try {
-        tags.push(familiarName(parseImageRef(t)));
-      } catch {
-        // not a parseable reference (a bare tag from an archive): keep as is
-        if (/^[\w][\w.:/-]{0,200}$/.test(t)) tags.push(t);
-      }
-    }
-    index.add({
-      digest,
-      ...(sbom.image.name ? { name: sbom.image.name } : {}),
-      tags,
-      diffIds: sbom.image.layers.map((l) => l.diffId),
-      ...(sbom.image.created ? { created: sbom.image.created } : {}),
-      ...(sbom.image.size !== undefined ? { size: sbom.image.size } : {}),
-      source,
-    });
-  } catch (err) {
-    logger.debug(`could not record ${digest} in the base-image index: ${(err as Error).message}`);
-  }
 }
 
 export function summarize(reference: string, a: Pick<Analysis, "sbom" | "findings">): ImageSummary {

@@ -68,6 +68,17 @@ export class BaseImageIndex {
     const chains = chainIds(img.diffIds);
     const existing = this.get(img.digest);
     const tags = [...new Set([...(existing?.tags ?? []), ...img.tags])].sort();
+    // Re-scanning a known image changes nothing: no write (`updated_at` is the time of the last change).
+    if (
+      existing &&
+      tags.length === existing.tags.length &&
+      tags.every((t, i) => t === existing.tags[i]) &&
+      (img.name === undefined || img.name === existing.name) &&
+      (img.created === undefined || img.created === existing.created) &&
+      (img.size === undefined || img.size === existing.size) &&
+      (existing.source === "base-index" || existing.source === img.source)
+    )
+      return;
     this.db
       .prepare(
         `INSERT INTO images (digest, name, tags, diff_ids, top_chain, layer_count, created, size, source, updated_at)

@@ -127,7 +127,7 @@ export function register(program: Command): void {
     const common = imageOptionsFrom(flags);
     const { logger } = common;
     const { BaseImageIndex } = await import("../../baseimage/store.js");
-    const { recordKnownImage } = await import("../../baseimage/live.js");
+    const { recordKnownImage } = await import("../../baseimage/record.js");
     const { detectForImage } = await import("../../baseimage/resolve.js");
     const { indexImage } = await import("../../index/indexer.js");
     const index = BaseImageIndex.open();

@@ -185,7 +185,7 @@ export async function runCves(image: string, flags: CvesFlags): Promise<void> {
   {
     // Every scanned image joins the base-image index; --ignore-base/--only-base split by the base's layers.
     const { BaseImageIndex } = await import("../../baseimage/store.js");
-    const { recordKnownImage } = await import("../../baseimage/live.js");
+    const { recordKnownImage } = await import("../../baseimage/record.js");
     const index = BaseImageIndex.open();
     try {
       recordKnownImage(index, analysis.sbom, logger);

@@ -49,7 +49,7 @@ export function register(program: Command): void {
     let detection: { method: string } | undefined;
     if (flags.base !== false) {
       const { BaseImageIndex } = await import("../../baseimage/store.js");
-      const { recordKnownImage } = await import("../../baseimage/live.js");
+      const { recordKnownImage } = await import("../../baseimage/record.js");
       const { quickviewBaseRows } = await import("../../baseimage/summary-rows.js");
       const index = BaseImageIndex.open();
       try {
