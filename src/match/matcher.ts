@@ -327,11 +327,13 @@ function collate(a: string, b: string): number {
  * findings among themselves: far fewer comparisons than sorting every finding against every other.
  */
 function sortFindings(findings: Finding[]): Finding[] {
+  // Keyed by name and id, the first two sort keys (an SBOM read from a file may repeat an id).
   const byPackage = new Map<string, Finding[]>();
   for (const f of findings) {
-    const list = byPackage.get(f.package.id);
+    const key = `${f.package.name}\u0000${f.package.id}`;
+    const list = byPackage.get(key);
     if (list) list.push(f);
-    else byPackage.set(f.package.id, [f]);
+    else byPackage.set(key, [f]);
   }
   const groups = [...byPackage.values()].sort(
     (a, b) => collate(a[0]!.package.name, b[0]!.package.name) || collate(a[0]!.package.id, b[0]!.package.id),
