@@ -3,7 +3,7 @@
 # docker-save tarball (docs/benchmarks.md). Trivy has no vulnerability database offline here, so, as the
 # issue allows, its warm cached SBOM run (`trivy image --format cyclonedx`, layer cache filled) is the
 # comparison; its net time is its wall time minus `trivy --version` (UPX start-up) from the same run.
-# Needs: bench image (bench/build-bench-image.sh), the peer installed by bench/index-bench.sh, hyperfine.
+# Needs: bench image (bench/build-bench-image.sh), the peer installed by bench/index-bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -21,14 +21,28 @@ $VIGIL db build -q -s "$REPO/advisories/example" -o "$T/db.sqlite"
 $VIGIL sbom -q --format json -o "$T/warm.json" "archive://$ARCHIVE"
 TARGS="image --format cyclonedx --offline-scan --skip-db-update --skip-java-db-update --cache-dir $TCACHE -q -o $T/t.json --input $ARCHIVE"
 $TRIVY $TARGS # fill Trivy's layer cache
-hyperfine -N --runs "$RUNS" --warmup 1 --style none --export-json "$T/h.json" \
-  "$VIGIL cves --db $T/db.sqlite -q --format json -o $T/v.json archive://$ARCHIVE" \
-  "$TRIVY $TARGS" \
-  "$TRIVY --version" >/dev/null
-node -e '
-  const r = require(process.argv[1]).results.map((x) => x.mean);
-  const [vigil, trivy, version] = r;
-  console.log(`vigil cves, cached SBOM (wall)          ${vigil.toFixed(3)} s   (target < 0.5 s)`);
-  console.log(`trivy image, warm cache (wall / net)   ${trivy.toFixed(3)} / ${(trivy - version).toFixed(3)} s   (trivy --version ${version.toFixed(3)} s)`);
-  console.log(`vigil below trivy net: ${vigil < trivy - version ? "yes" : "no"}`);
-' "$T/h.json"
+# The three commands run interleaved (one of each per round, after a warm-up round), so that the host's
+# drift affects them alike; Trivy's net time is the median of the per-round differences between its run
+# and `trivy --version`, which is steadier than a difference of two means taken minutes apart.
+node - "$RUNS" "$T/v.json" "$VIGIL cves --db $T/db.sqlite -q --format json -o $T/v.json archive://$ARCHIVE" \
+  "$TRIVY $TARGS" "$TRIVY --version" <<'JS'
+const { execSync } = require("node:child_process");
+const [runs, , ...cmds] = process.argv.slice(2);
+const t = cmds.map(() => []);
+for (let r = 0; r <= Number(runs); r++) {
+  for (const [i, c] of cmds.entries()) {
+    const s = process.hrtime.bigint();
+    execSync(c, { stdio: "ignore", shell: "/bin/sh" });
+    if (r > 0) t[i].push(Number(process.hrtime.bigint() - s) / 1e9);
+  }
+}
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const [vigil, trivy, version] = t.map(median);
+const nets = t[1].map((x, i) => x - t[2][i]);
+const net = median(nets);
+const f = (x) => x.toFixed(3);
+console.log(`rounds: ${runs} (medians; Trivy's net per round: ${f(Math.min(...nets))} to ${f(Math.max(...nets))} s)`);
+console.log(`vigil cves, cached SBOM (wall)          ${f(vigil)} s   (target < 0.5 s)`);
+console.log(`trivy image, warm cache (wall / net)   ${f(trivy)} / ${f(net)} s   (trivy --version ${f(version)} s)`);
+console.log(`vigil below trivy net: ${vigil < net ? "yes" : "no"}`);
+JS
