@@ -331,4 +331,37 @@ describe("enrichment", () => {
     }
     expect(match(sbom, store)).toEqual(snapshot);
   });
+
+  it("two feeds using one advisory id do not share cached parts: each package matches as it would alone", () => {
+    const open = [{ type: "ECOSYSTEM" as const, events: [{ introduced: "0" }] }];
+    const records = () => [
+      record(
+        "GHSA-same-id-0001",
+        "osv",
+        [{ namespace: "npm", name: "left-pad", status: "affected", ranges: open }],
+        {
+          aliases: ["CVE-2024-0001"],
+          references: ["https://example.org/osv"],
+        },
+      ),
+      record(
+        "GHSA-same-id-0001",
+        "ghsa",
+        [{ namespace: "pypi", name: "leftpad", status: "affected", ranges: open }],
+        {
+          aliases: ["CVE-2024-0002"],
+          references: ["https://example.org/ghsa"],
+        },
+      ),
+    ];
+    const a = pkg("npm", "left-pad", "1.0.0");
+    const b = pkg("pypi", "leftpad", "1.0.0");
+    const shared = createMemoryStore(records());
+    const together = [match(sbomOf([a]), shared).findings, match(sbomOf([b]), shared).findings];
+    const alone = [
+      match(sbomOf([a]), createMemoryStore(records())).findings,
+      match(sbomOf([b]), createMemoryStore(records())).findings,
+    ];
+    expect(together).toEqual(alone);
+  });
 });

@@ -73,6 +73,18 @@ function describedRange(range: AffectedRange): string {
   return d;
 }
 
+/** An advisory as the per-store caches know it: feed and id (two feeds may use the same id). */
+function advisoryKey(c: AdvisoryCandidate): string {
+  return `${c.source}\u0000${c.advisoryId}`;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const CVE_ID = /^CVE-\d{4}-\d+$/i;
 
 /** The key a finding is merged under: the id when it is a CVE, else the least CVE among the aliases. */
@@ -122,9 +134,9 @@ const STORE_CACHES = new WeakMap<
   {
     records: Map<string, Readonly<AdvisoryHead> | undefined>;
     facts: Map<string, CveFacts | undefined>;
-    /** advisory id → the key its findings merge under (see cveOf) */
-    mergeKeys: Map<string, string>;
-    /** advisory id → what its single-advisory findings take from it (see AdvisoryPart) */
+    /** advisory (see advisoryKey) → the key its findings merge under (see cveOf) */
+    mergeKeys: Map<string, { from: readonly string[]; key: string }>;
+    /** advisory (see advisoryKey) → what its single-advisory findings take from it (see AdvisoryPart) */
     parts: Map<string, AdvisoryPart>;
   }
 >();
@@ -271,12 +283,15 @@ export function match(
       // enough: the affected entry that matched came with the candidate
       const record = getRecord(c.advisoryId);
       if (record?.withdrawn) continue;
-      // The candidate's aliases and the record's are the advisory's own: the key depends on its id only.
-      let gk = mergeKeys.get(c.advisoryId);
-      if (gk === undefined) {
-        gk = cveOf(c.advisoryId, c.aliases, record?.aliases ?? []);
-        mergeKeys.set(c.advisoryId, gk);
+      // The candidate's aliases and the record's are the advisory's own: the key is cached per advisory
+      // (checked against the aliases it was computed from: two feeds may use the same id).
+      const ak = advisoryKey(c);
+      let merge = mergeKeys.get(ak);
+      if (!merge || !sameList(merge.from, c.aliases)) {
+        merge = { from: c.aliases, key: cveOf(c.advisoryId, c.aliases, record?.aliases ?? []) };
+        mergeKeys.set(ak, merge);
       }
+      const gk = merge.key;
       const list = groups.get(gk) ?? [];
       const hit: Hit = { candidate: c, fixed, ranges };
       if (record) hit.record = record;
@@ -365,6 +380,8 @@ function ratingKey(e: SeverityEntry): string {
 interface AdvisoryPart {
   /** The merge key it was built for. */
   id: string;
+  /** The candidate's aliases it was built from. */
+  from: readonly string[];
   aliases: string[];
   /** Record ratings, then the CVE facts' ones, without repeats. */
   ratings: SeverityEntry[];
@@ -400,6 +417,7 @@ function advisoryPart(
   addReferences(references, facts?.references);
   const part: AdvisoryPart = {
     id,
+    from: c.aliases,
     aliases: [...aliases].sort(),
     ratings,
     ratingKeys: keys,
@@ -430,10 +448,11 @@ function singleFinding(
   getFacts: (id: string) => CveFacts | undefined,
 ): Finding {
   const c = h.candidate;
-  let part = parts.get(c.advisoryId);
-  if (part?.id !== id) {
+  const ak = advisoryKey(c);
+  let part = parts.get(ak);
+  if (!part || part.id !== id || !sameList(part.from, c.aliases)) {
     part = advisoryPart(id, c, h.record, getFacts);
-    parts.set(c.advisoryId, part);
+    parts.set(ak, part);
   }
   const aff = c.affected.severity;
   let ratings: SeverityEntry[];
