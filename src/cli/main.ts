@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   // V8 counts the memory of every Buffer against the old generation's limit, which stays small (~36 MB)
   // while the JavaScript heap itself is ~8 MB: streaming a layer's hundreds of MB through 64 KiB–1 MiB
   // buffers then starts a major GC every ~28 MB (23 of them pulling the bench image from a registry).
-  // Letting the limit grow 5× per GC (the default is far less for a small heap) leaves 4, with the same
+  // Letting the limit grow 5× per GC (the default is far less for a small heap) leaves 4 or 5, with the same
   // peak RSS (docs/benchmarks.md). Set here, in the CLI only: a library caller keeps its own settings.
   (await import("node:v8")).setFlagsFromString("--heap-growing-percent=400");
 
