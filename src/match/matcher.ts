@@ -73,12 +73,14 @@ function describedRange(range: AffectedRange): string {
   return d;
 }
 
-/** An advisory as the per-store caches know it: feed and id (two feeds may use the same id). */
-function advisoryKey(c: AdvisoryCandidate): string {
-  return `${c.source}\u0000${c.advisoryId}`;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
+/**
+ * Whether a per-advisory cache entry was made from this candidate's feed and aliases: the caches are
+ * keyed by advisory id, and two feeds may use one id (the entry is then rebuilt, not shared).
+ */
+function sameSource(e: { source: string; from: readonly string[] }, c: AdvisoryCandidate): boolean {
+  if (e.source !== c.source) return false;
+  const a = e.from;
+  const b = c.aliases;
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -134,9 +136,9 @@ const STORE_CACHES = new WeakMap<
   {
     records: Map<string, Readonly<AdvisoryHead> | undefined>;
     facts: Map<string, CveFacts | undefined>;
-    /** advisory (see advisoryKey) → the key its findings merge under (see cveOf) */
-    mergeKeys: Map<string, { from: readonly string[]; key: string }>;
-    /** advisory (see advisoryKey) → what its single-advisory findings take from it (see AdvisoryPart) */
+    /** advisory id → the key its findings merge under (see cveOf), and what it was computed from */
+    mergeKeys: Map<string, { source: string; from: readonly string[]; key: string }>;
+    /** advisory id → what its single-advisory findings take from it (see AdvisoryPart) */
     parts: Map<string, AdvisoryPart>;
   }
 >();
@@ -284,12 +286,15 @@ export function match(
       const record = getRecord(c.advisoryId);
       if (record?.withdrawn) continue;
       // The candidate's aliases and the record's are the advisory's own: the key is cached per advisory
-      // (checked against the aliases it was computed from: two feeds may use the same id).
-      const ak = advisoryKey(c);
-      let merge = mergeKeys.get(ak);
-      if (!merge || !sameList(merge.from, c.aliases)) {
-        merge = { from: c.aliases, key: cveOf(c.advisoryId, c.aliases, record?.aliases ?? []) };
-        mergeKeys.set(ak, merge);
+      // id, checked against the feed and aliases it was computed from (two feeds may use one id).
+      let merge = mergeKeys.get(c.advisoryId);
+      if (!merge || !sameSource(merge, c)) {
+        merge = {
+          source: c.source,
+          from: c.aliases,
+          key: cveOf(c.advisoryId, c.aliases, record?.aliases ?? []),
+        };
+        mergeKeys.set(c.advisoryId, merge);
       }
       const gk = merge.key;
       const list = groups.get(gk) ?? [];
@@ -380,7 +385,8 @@ function ratingKey(e: SeverityEntry): string {
 interface AdvisoryPart {
   /** The merge key it was built for. */
   id: string;
-  /** The candidate's aliases it was built from. */
+  /** The candidate's feed and aliases it was built from. */
+  source: string;
   from: readonly string[];
   aliases: string[];
   /** Record ratings, then the CVE facts' ones, without repeats. */
@@ -417,6 +423,7 @@ function advisoryPart(
   addReferences(references, facts?.references);
   const part: AdvisoryPart = {
     id,
+    source: c.source,
     from: c.aliases,
     aliases: [...aliases].sort(),
     ratings,
@@ -448,11 +455,10 @@ function singleFinding(
   getFacts: (id: string) => CveFacts | undefined,
 ): Finding {
   const c = h.candidate;
-  const ak = advisoryKey(c);
-  let part = parts.get(ak);
-  if (!part || part.id !== id || !sameList(part.from, c.aliases)) {
+  let part = parts.get(c.advisoryId);
+  if (!part || part.id !== id || !sameSource(part, c)) {
     part = advisoryPart(id, c, h.record, getFacts);
-    parts.set(ak, part);
+    parts.set(c.advisoryId, part);
   }
   const aff = c.affected.severity;
   let ratings: SeverityEntry[];
