@@ -122,6 +122,12 @@ export interface WalkResult {
   changedByLayer(layerIndex: number): readonly string[];
   /** Bytes read (uncompressed) and timing, for progress and benchmarks. */
   stats: { bytesRead: number; entries: number; layersFromCache: number; millis: number };
+  /**
+   * Settles when every layer's digest check has passed; rejects with DIGEST_MISMATCH otherwise. Already
+   * settled unless the walk ran with `deferDigestChecks`: then the caller must await it before it trusts,
+   * prints or stores anything made from the walk.
+   */
+  verified: Promise<void>;
   /** Waits for the per-layer cache writes still running, then releases temp files and open descriptors. */
   dispose(): Promise<void>;
 }
@@ -138,4 +144,10 @@ export interface WalkOptions {
    * and written to `${cacheDir()}/layers/` keyed by diffID + this key, and a cached layer is not read.
    */
   layerCacheKey?: string;
+  /**
+   * Return once the headers are read, before the digest checks of layers read by seeking a local
+   * uncompressed tar have finished (they run in worker threads): the catalogers can run meanwhile.
+   * `WalkResult.verified` then settles with the checks.
+   */
+  deferDigestChecks?: boolean;
 }

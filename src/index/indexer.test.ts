@@ -105,6 +105,63 @@ describe("indexer on the bundled example image", () => {
   });
 });
 
+describe("digest checks and the catalogers", () => {
+  // An uncompressed layer large enough to be hashed in a worker thread while the catalogers run.
+  const BIG = readFileSync(process.execPath).subarray(0, 6 * 1024 * 1024);
+  const HOST_STATUS = readFileSync("/var/lib/dpkg/status", "utf8");
+  async function image(name: string, status: string | Buffer, flip: boolean): Promise<string> {
+    const layer = await buildLayer(
+      [
+        { name: "usr/bin/big", content: BIG },
+        { name: "etc/os-release", content: 'ID=debian\nVERSION_ID="12"\n' },
+        { name: "var/lib/dpkg/status", content: status },
+      ],
+      "none",
+    );
+    const blob = Buffer.from(layer.blob);
+    if (flip) blob[512 + 4096] = blob[512 + 4096]! ^ 1; // inside usr/bin/big: the tar stays readable
+    const dir = join(work, name);
+    writeOciLayout(dir, { layers: [{ ...layer, blob }] });
+    return `oci-dir://${dir}`;
+  }
+  const badStanza = `${HOST_STATUS.trimEnd()}\n\nPackage: no-version\nStatus: install ok installed\n`;
+
+  it("prints cataloger warnings and caches the SBOM only once the digests have passed", async () => {
+    const { listCachedSboms } = await import("../sbom/cache.js");
+    const good = recordingLogger();
+    const sbom = await indexImage(await image("dg-good", badStanza, false), {
+      logger: good,
+      cacheDir: join(work, "dg1"),
+    });
+    expect(sbom.packages.some((p) => p.type === "deb")).toBe(true);
+    expect(good.warnings.filter((w) => w.includes("no-version"))).toHaveLength(1);
+    expect(await listCachedSboms(join(work, "dg1", "sboms"))).toHaveLength(1);
+
+    const bad = recordingLogger();
+    const e = await indexImage(await image("dg-bad", badStanza, true), {
+      logger: bad,
+      cacheDir: join(work, "dg2"),
+    }).catch((x) => x);
+    expect(e.code).toBe("DIGEST_MISMATCH");
+    expect(e.message).toMatch(/layer 0 .*blob digest mismatch/);
+    expect(bad.warnings).toEqual([]);
+    expect(bad.lines.some((l) => l.startsWith("✓ Indexed"))).toBe(false);
+    expect(await listCachedSboms(join(work, "dg2", "sboms"))).toEqual([]);
+  });
+
+  it("reports the digest mismatch, not the cataloger's error on the same corrupt bytes", async () => {
+    const binary = Buffer.concat([Buffer.from("Package: x\n"), Buffer.alloc(8), Buffer.from("\n")]);
+    const intact = await indexImage(await image("dg-bin", binary, false), {
+      cacheDir: join(work, "dg3"),
+    }).catch((x) => x);
+    expect(intact.code).toBe("PACKAGE_DB");
+    const flipped = await indexImage(await image("dg-bin-bad", binary, true), {
+      cacheDir: join(work, "dg3"),
+    }).catch((x) => x);
+    expect(flipped.code).toBe("DIGEST_MISMATCH");
+  });
+});
+
 describe("the same image as a docker-save tarball", () => {
   it("gives the same packages and layers as the OCI layout (skopeo makes the tarball)", async () => {
     const tar = join(work, "debian-app.tar");

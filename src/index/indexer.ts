@@ -99,34 +99,61 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     }
   }
 
-  const [{ allCatalogers }, { wantsDistroPath }] = await Promise.all([
-    import("./catalogers.js"),
-    import("../catalog/os.js"),
-  ]);
-  const catalogers = opts.catalogers ?? allCatalogers();
-  const wants = (path: string, size: number) =>
-    wantsDistroPath(path) || wantsImageVex(path, size) || catalogers.some((c) => c.wants(path, size));
-  // Loaded only on a cache miss: a cached run needs neither the walk nor the attestation reader.
-  const { walkImage } = await import("../image/walk/walk.js");
-  const walk = await walkImage(image, {
-    wants,
-    limits,
-    logger,
-    concurrency: opts.concurrency,
-    layerCacheKey: opts.layerCache === false ? undefined : `${catalogersKey(catalogers)}|distro|vex`,
-  });
+  // Loaded only on a cache miss: a cached run needs neither the walk nor the catalogers. The walk starts
+  // (layer cache lookups; digest checks of uncompressed local layers, in worker threads) before the
+  // catalogers load: their key needs only their names and versions.
+  const { startWalk, walkImage } = await import("../image/walk/walk.js");
+  const layerCacheKey = opts.layerCache === false ? undefined : `${catalogersKey(ids)}|distro|vex`;
+  const begun = await startWalk(image, { limits, logger, layerCacheKey });
+  let catalogers: readonly Cataloger[];
+  let walk: WalkResult;
+  try {
+    const [{ allCatalogers }, { wantsDistroPath }] = await Promise.all([
+      import("./catalogers.js"),
+      import("../catalog/os.js"),
+    ]);
+    const all = opts.catalogers ?? allCatalogers();
+    catalogers = all;
+    const wants = (path: string, size: number) =>
+      wantsDistroPath(path) || wantsImageVex(path, size) || all.some((c) => c.wants(path, size));
+    walk = await walkImage(
+      image,
+      {
+        wants,
+        limits,
+        logger,
+        concurrency: opts.concurrency,
+        layerCacheKey,
+        // The catalogers run while the digest checks of uncompressed local layers finish in worker threads.
+        deferDigestChecks: true,
+      },
+      begun,
+    );
+  } catch (e) {
+    begun.controller.abort(); // no digest check goes on for a walk that did not happen
+    throw e;
+  }
   let sbom: Sbom;
   try {
     logger.debug(
       `walked ${walk.layerCount} layers: ${walk.stats.entries} entries, ${walk.stats.bytesRead} bytes, ` +
         `${walk.stats.layersFromCache} from cache, ${Math.round(walk.stats.millis)} ms`,
     );
-    sbom = await catalogWalk(image, walk, catalogers, logger);
-    const imageVex = await readImageVex(walk.finalFiles(), logger);
-    if (imageVex.length > 0) sbom.imageVex = imageVex;
+    const catalogued = (async () => {
+      const s = await catalogWalk(image, walk, catalogers, logger);
+      const imageVex = await readImageVex(walk.finalFiles(), logger);
+      if (imageVex.length > 0) s.imageVex = imageVex;
+      return s;
+    })();
+    catalogued.catch(() => {});
+    // Nothing made from the layers is shown, stored or returned before every digest has been checked;
+    // a digest mismatch is the error reported even when a cataloger failed on the same bytes.
+    await walk.verified;
+    sbom = await catalogued;
   } finally {
     await walk.dispose();
   }
+  for (const w of sbom.warnings ?? []) logger.warn(w);
   const { applyAttestations } = await import("./attest.js");
   await applyAttestations(image, sbom, logger);
   sbom.generator.indexerVersion = indexerVersion(catalogers);
@@ -288,7 +315,10 @@ function dedupe(pkgs: Package[]): Package[] {
   return [...byId.values()];
 }
 
-/** Run every cataloger over a finished walk and assemble the SBOM. */
+/**
+ * Run every cataloger over a finished walk and assemble the SBOM. Cataloger warnings are in
+ * `sbom.warnings`; the caller prints them (once the walk's digest checks have passed).
+ */
 export async function catalogWalk(
   image: OpenedImage,
   walk: WalkResult,
@@ -311,7 +341,6 @@ export async function catalogWalk(
   fillLayers(all, ctx);
   const osNames = new Set(catalogers.filter((c) => c.kind === "os").map((c) => c.name));
   linkOwnedPackages(all, osNames);
-  for (const w of ctx.warnings) logger.warn(w);
   const sbom: Sbom = {
     schemaVersion: SBOM_SCHEMA_VERSION,
     generator: { name: "vigil", version: vigilVersion(), indexerVersion: indexerVersion(catalogers) },

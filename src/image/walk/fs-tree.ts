@@ -45,9 +45,18 @@ export function splitPath(path: string): string[] {
 
 const MAX_LINK_HOPS = 40;
 
+const NONE: readonly string[] = Object.freeze([]);
+
 export class FsTree implements FileIndex {
   readonly root: Node = { entry: { path: "/", type: "dir", size: 0, layerIndex: -1 }, children: new Map() };
   private count = 0;
+  /**
+   * The directory the last `set` put its entry in, and the path text before that entry's last slash:
+   * tar entries come grouped by directory, so most `set` calls find their parent here without splitting
+   * the path. Forgotten by every change that could detach or replace a directory.
+   */
+  private lastDir: Node | undefined;
+  private lastDirText = "";
 
   get size(): number {
     return this.count;
@@ -138,6 +147,7 @@ export class FsTree implements FileIndex {
 
   /** Remove the node at `path` (and its subtree); returns the captured paths removed. */
   remove(path: string): string[] {
+    this.lastDir = undefined;
     const parts = splitPath(path);
     if (parts.length === 0) return this.clearChildren("/");
     const parent = this.node(`/${parts.slice(0, -1).join("/")}`);
@@ -153,6 +163,7 @@ export class FsTree implements FileIndex {
 
   /** Opaque directory: drop everything below `path`; returns the captured paths removed. */
   clearChildren(path: string): string[] {
+    this.lastDir = undefined;
     const n = this.node(path);
     if (!n?.children) return [];
     const out: string[] = [];
@@ -169,16 +180,28 @@ export class FsTree implements FileIndex {
    * that is not a directory is replaced, as an overlay upper directory would). Returns the node and
    * the captured paths that were replaced.
    */
-  set(entry: FileIndexEntry): { node: Node; replaced: string[] } {
-    const parts = splitPath(entry.path);
-    const replaced: string[] = [];
+  set(entry: FileIndexEntry): { node: Node; replaced: readonly string[] } {
+    const path = entry.path;
+    const slash = path.lastIndexOf("/");
+    const name = path.slice(slash + 1);
+    if (
+      this.lastDir !== undefined &&
+      slash === this.lastDirText.length &&
+      name !== "" &&
+      name !== "." &&
+      path.startsWith(this.lastDirText)
+    ) {
+      return this.setChild(this.lastDir, name, entry);
+    }
+    const parts = splitPath(path);
+    let replaced: string[] | undefined;
     let cur = this.root;
     for (let i = 0; i < parts.length - 1; i++) {
       const p = parts[i]!;
       let next = cur.children!.get(p);
       if (next?.entry.type !== "dir") {
         if (next) {
-          FsTree.capturedPaths(next, replaced);
+          FsTree.capturedPaths(next, (replaced ??= []));
           this.count -= this.countNodes(next);
         }
         next = {
@@ -195,24 +218,48 @@ export class FsTree implements FileIndex {
       }
       cur = next;
     }
-    const name = parts[parts.length - 1];
-    if (name === undefined) {
+    const leaf = parts[parts.length - 1];
+    if (leaf === undefined) {
       // The root itself: only metadata.
       this.root.entry = { ...entry, path: "/" };
-      return { node: this.root, replaced };
+      return { node: this.root, replaced: replaced ?? NONE };
     }
-    const existing = cur.children!.get(name);
+    // Components after the last slash other than the leaf ("a/b/." has none): only a plain leaf name
+    // lets a later entry with the same text before its last slash reuse this parent.
+    if (leaf === name && slash >= 0) {
+      this.lastDir = cur;
+      this.lastDirText = path.slice(0, slash);
+    } else this.lastDir = undefined;
+    const r = this.setChild(cur, leaf, entry);
+    if (replaced) {
+      replaced.push(...r.replaced);
+      return { node: r.node, replaced };
+    }
+    return r;
+  }
+
+  private setChild(
+    parent: Node,
+    name: string,
+    entry: FileIndexEntry,
+  ): { node: Node; replaced: readonly string[] } {
+    const existing = parent.children!.get(name);
     if (existing && existing.entry.type === "dir" && entry.type === "dir") {
       existing.entry = entry;
-      return { node: existing, replaced };
+      return { node: existing, replaced: NONE };
     }
+    let replaced: readonly string[] = NONE;
     if (existing) {
-      FsTree.capturedPaths(existing, replaced);
+      const out: string[] = [];
+      FsTree.capturedPaths(existing, out);
+      replaced = out;
       this.count -= this.countNodes(existing);
+      // `existing` is a child of `parent`, which is (or is about to be) the remembered directory: that
+      // one stays attached, so replacing `existing` never leaves it stale.
     }
     const node: Node = { entry };
     if (entry.type === "dir") node.children = new Map();
-    cur.children!.set(name, node);
+    parent.children!.set(name, node);
     this.count++;
     return { node, replaced };
   }

@@ -88,6 +88,7 @@ export async function walkRootfs(root: string, opts: WalkOptions, started: numbe
     filesAfterLayer: () => finalFiles(),
     changedByLayer: () => [],
     stats: { bytesRead: bytes, entries, layersFromCache: 0, millis: performance.now() - started },
+    verified: Promise.resolve(),
     async dispose() {
       closeContentFiles();
     },

@@ -273,6 +273,36 @@ describe("corrupt and hostile layers", () => {
     expect(e.message).toContain(`layer 0 (${a.digest}): blob digest mismatch`);
   });
 
+  it("with deferred digest checks, returns the walk and rejects `verified` on a mismatch", async () => {
+    const big = readFileSync(process.execPath).subarray(0, 6 * 1024 * 1024);
+    const a = await buildLayer(
+      [
+        { name: "usr/bin/node", content: big },
+        { name: "etc/os-release", content: OS_RELEASE },
+      ],
+      "none",
+    );
+    const good = await open({ layers: [a] });
+    const r = await walkImage(good, walkOpts({ deferDigestChecks: true }));
+    await expect(r.verified).resolves.toBeUndefined();
+    await r.dispose();
+    await good.close();
+    const flipped = Buffer.from(a.blob);
+    flipped[512 + 1000] = flipped[512 + 1000]! ^ 1;
+    const bad = await open({ layers: [{ ...a, blob: flipped }] });
+    const r2 = await walkImage(bad, walkOpts({ deferDigestChecks: true }));
+    // The headers are intact: the walk itself succeeds; only `verified` knows.
+    expect(r2.finalFiles().map((f) => f.path)).toEqual(["/etc/os-release"]);
+    const e = await r2.verified.then(
+      () => undefined,
+      (x: unknown) => x as VigilError,
+    );
+    expect(e?.code).toBe("DIGEST_MISMATCH");
+    expect(e?.message).toContain(`layer 0 (${a.digest}): blob digest mismatch`);
+    await r2.dispose();
+    await bad.close();
+  });
+
   it("fails the walk when an earlier layer's digest check fails after later layers were read", async () => {
     // The header walk moves on to the next layers while the first one is still being hashed.
     const big = readFileSync(process.execPath).subarray(0, 6 * 1024 * 1024);

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileRef } from "../../catalog/types.js";
 import { isVigilError, VigilError } from "../../core/errors.js";
+import type { Compression } from "../decompress.js";
 import type { LayerFileRange, OpenedImage, WalkOptions, WalkResult } from "../types.js";
 import { applyLayer } from "./apply.js";
 import { CaptureStore } from "./captures.js";
@@ -25,7 +26,68 @@ import { walkRootfs } from "./rootfs.js";
 import type { LayerSummary } from "./summary.js";
 import { hashFileRange, warmWorkers } from "./worker-pool.js";
 
-export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<WalkResult> {
+/**
+ * The part of a walk that needs no cataloger: the layer cache lookups, the local layer files located
+ * and sniffed, and the digest checks of uncompressed local layers started in worker threads (largest
+ * first). The indexer starts it before it loads the catalogers, so the checks begin on the other core
+ * while the main thread is still compiling; `walkImage` starts it itself when not given one.
+ */
+export interface WalkStart {
+  readonly image: OpenedImage;
+  readonly layerCacheKey: string | undefined;
+  readonly controller: AbortController;
+  readonly cached: readonly (LayerSummary | undefined)[];
+  readonly located: readonly Located[];
+  readonly digests: ReadonlyMap<number, Promise<string>>;
+}
+
+type Located = { range: LayerFileRange; compression: Compression } | { error: unknown } | undefined;
+
+export async function startWalk(
+  image: OpenedImage,
+  opts: Pick<WalkOptions, "limits" | "logger" | "layerCacheKey">,
+): Promise<WalkStart> {
+  const controller = new AbortController();
+  const layers = image.layers;
+  // Cache lookups first, before any layer is read.
+  const cached: (LayerSummary | undefined)[] = await Promise.all(
+    layers.map((l) =>
+      opts.layerCacheKey ? readLayerCache(l.diffId, opts.layerCacheKey, opts.limits, opts.logger) : undefined,
+    ),
+  );
+  // Local layer files, located and sniffed up front. Uncompressed ones start their digest check now,
+  // largest first, whatever the walk's concurrency: the check of the largest layer is the longest task.
+  const located: Located[] = await Promise.all(
+    layers.map(async (l, i): Promise<Located> => {
+      if (cached[i] || !image.layerFile) return undefined;
+      try {
+        const range = await image.layerFile(l);
+        return range ? { range, compression: await rangeCompression(range) } : undefined;
+      } catch (error) {
+        return { error }; // reported when the walk reaches this layer
+      }
+    }),
+  );
+  const seekable = (i: number): LayerFileRange | undefined => {
+    const x = located[i];
+    return x && "range" in x && x.compression === "none" ? x.range : undefined;
+  };
+  const digests = new Map<number, Promise<string>>();
+  const order = layers.map((_, i) => i).filter((i) => seekable(i) !== undefined);
+  if (order.length > 0) warmWorkers();
+  for (const i of order.sort((a, b) => seekable(b)!.length - seekable(a)!.length)) {
+    const p = hashFileRange(seekable(i)!, controller.signal);
+    p.catch(() => {});
+    digests.set(i, p);
+  }
+  return { image, layerCacheKey: opts.layerCacheKey, controller, cached, located, digests };
+}
+
+export async function walkImage(
+  image: OpenedImage,
+  opts: WalkOptions,
+  begun?: WalkStart,
+): Promise<WalkResult> {
   const started = performance.now();
   let spillDir: string | undefined;
   const getSpill = () => (spillDir ??= mkdtempSync(join(tmpdir(), "vigil-walk-")));
@@ -42,8 +104,10 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   if (image.rootDir !== undefined && image.layers.length === 0) {
     return await walkRootfs(image.rootDir, opts, started);
   }
-
-  const controller = new AbortController();
+  if (begun && (begun.image !== image || begun.layerCacheKey !== opts.layerCacheKey)) {
+    throw new VigilError("INTERNAL", "walkImage: the walk was started for another image or cache key");
+  }
+  const { controller, cached, located, digests } = begun ?? (await startWalk(image, opts));
   const ctx: ReadContext = {
     wants: opts.wants,
     limits: opts.limits,
@@ -55,44 +119,6 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
   const layers = image.layers;
   const n = layers.length;
   let fromCache = 0;
-
-  // Cache lookups first, before any layer is read.
-  const cached: (LayerSummary | undefined)[] = await Promise.all(
-    layers.map((l) =>
-      opts.layerCacheKey ? readLayerCache(l.diffId, opts.layerCacheKey, opts.limits, opts.logger) : undefined,
-    ),
-  );
-
-  // Local layer files, located and sniffed up front. Uncompressed ones start their digest check now,
-  // largest first, whatever the walk's concurrency: the check of the largest layer is the longest task.
-  const located = await Promise.all(
-    layers.map(async (l, i) => {
-      if (cached[i] || !image.layerFile) return undefined;
-      try {
-        const range = await image.layerFile(l);
-        return range ? { range, compression: await rangeCompression(range) } : undefined;
-      } catch (error) {
-        return { error }; // reported when the walk reaches this layer
-      }
-    }),
-  );
-  if (located.some((x) => x && "range" in x && x.compression === "none")) warmWorkers();
-  const digests = new Map<number, Promise<string>>();
-  for (const i of layers
-    .map((_, i) => i)
-    .filter((i) => {
-      const x = located[i];
-      return x !== undefined && "range" in x && x.compression === "none";
-    })
-    .sort((a, b) => layerRange(b)!.length - layerRange(a)!.length)) {
-    const p = hashFileRange(layerRange(i)!, controller.signal);
-    p.catch(() => {});
-    digests.set(i, p);
-  }
-  function layerRange(i: number): LayerFileRange | undefined {
-    const x = located[i];
-    return x && "range" in x ? x.range : undefined;
-  }
 
   /** Digest checks of layers read by seeking, still running when their headers are done. */
   const checks: Promise<void>[] = [];
@@ -178,7 +204,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       applyLayer(tree, captures, i, s, describeLayer(layers[i]!), opts.logger, wantedLinks, opts.wants);
     }
     await pool;
-    await Promise.all(checks);
+    if (!opts.deferDigestChecks) await Promise.all(checks);
   } catch (e) {
     controller.abort();
     await pool.catch(() => {});
@@ -189,6 +215,19 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       cause: err,
     });
   }
+  const verified = opts.deferDigestChecks
+    ? Promise.all(checks).then(
+        () => {},
+        (e) => {
+          throw isVigilError(e)
+            ? e
+            : new VigilError("INTERNAL", `layer digest check failed: ${(e as Error)?.message ?? String(e)}`, {
+                cause: e,
+              });
+        },
+      )
+    : Promise.resolve();
+  verified.catch(() => {}); // the caller awaits it; this only keeps an early exit from an unhandled rejection
   // Layer cache writes may still be running: the catalogers start meanwhile, and dispose() waits for them
   // (they read captured contents, spill files included).
 
@@ -220,6 +259,7 @@ export async function walkImage(image: OpenedImage, opts: WalkOptions): Promise<
       layersFromCache: fromCache,
       millis: performance.now() - started,
     },
+    verified,
     dispose,
   };
 }
