@@ -83,11 +83,22 @@ export async function readExact(src: ByteSource, start: number, end: number, wha
   return buf;
 }
 
+/**
+ * An unsigned 64-bit field as a Number, from its two 32-bit halves: no BigInt per field (a section table
+ * has four per section, and every program in an image is read). `hi * 2^32` is exact and the one
+ * addition rounds to nearest, so the result is the same as `Number(readBigUInt64…)`, above 2^53 too.
+ */
+export function u64At(buf: Buffer, o: number, le: boolean): number {
+  return le
+    ? buf.readUInt32LE(o + 4) * 0x1_0000_0000 + buf.readUInt32LE(o)
+    : buf.readUInt32BE(o) * 0x1_0000_0000 + buf.readUInt32BE(o + 4);
+}
+
 function reader(buf: Buffer, le: boolean) {
   return {
     u16: (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o)),
     u32: (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o)),
-    u64: (o: number) => Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)),
+    u64: (o: number) => u64At(buf, o, le),
   };
 }
 
