@@ -4,6 +4,7 @@
  * `commands/<name>.ts` and is imported only when it runs (or when full help is asked for).
  */
 import { readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { vigilVersion } from "../core/version.js";
 
@@ -68,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
   // peak RSS (docs/benchmarks.md). Set here, in the CLI only: a library caller keeps its own settings.
   (await import("node:v8")).setFlagsFromString("--heap-growing-percent=400");
 
-  const { Command } = await import("commander");
+  // Required, not imported: commander is CommonJS, and an ESM import would also run Node's export lexer
+  // over it at every start.
+  const { Command } = createRequire(import.meta.url)("commander") as typeof import("commander");
   const program = new Command("vigil");
   program
     .description("Container image analysis: SBOMs, vulnerabilities and base-image advice, offline-capable")

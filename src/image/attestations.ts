@@ -6,10 +6,13 @@
  * - OpenVEX predicates are passed through for the matcher.
  * Every field is untrusted: only strings of bounded length are kept.
  */
-import { PackageURL } from "packageurl-js";
+import { lazyModule } from "../core/lazy.js";
 import type { Logger } from "../core/logger.js";
 import { importSbom } from "../sbom/import.js";
 import type { Package, Provenance } from "../sbom/model.js";
+
+// A CommonJS dependency, required on first use: an ESM import would also run Node's export lexer over it.
+const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
 import type { AttestationStatement } from "./types.js";
 
 export const PREDICATE = {
@@ -39,7 +42,7 @@ const str = (v: unknown, max = 2048): string | undefined =>
 export function imageFromMaterialUri(uri: string): string | undefined {
   if (uri.startsWith("pkg:docker/")) {
     try {
-      const p = PackageURL.fromString(uri);
+      const p = purlLib().PackageURL.fromString(uri);
       const repo = p.namespace ? `${p.namespace}/${p.name}` : p.name;
       const host = p.qualifiers?.repository_url;
       const base = host ? `${host.replace(/\/$/, "")}/${repo}` : repo;
@@ -184,7 +187,7 @@ export function readAttestations(
 export function mergeAttestedPackages(filesystem: Package[], attested: Package[]): Package[] {
   const key = (purl: string) => {
     try {
-      const p = PackageURL.fromString(purl);
+      const p = purlLib().PackageURL.fromString(purl);
       return `${p.type}/${p.namespace ?? ""}/${p.name}@${p.version ?? ""}`.toLowerCase();
     } catch {
       return purl.toLowerCase();

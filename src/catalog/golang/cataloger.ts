@@ -1,16 +1,19 @@
-import { PackageURL } from "packageurl-js";
+import { lazyModule } from "../../core/lazy.js";
 import type { Package } from "../../sbom/model.js";
 import { fileRefSource } from "../binary/byte-source.js";
 import { isBinaryCandidate } from "../binary/candidates.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { type GoBuildInfo, type GoModule, readGoBuildInfo } from "./buildinfo.js";
 
+// A CommonJS dependency, required on first use: an ESM import would also run Node's export lexer over it.
+const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
+
 /** `pkg:golang/github.com/x/y@v1.2.3`: the module path's last element is the purl name. */
 export function golangPurl(modulePath: string, version: string | undefined): string {
   const slash = modulePath.lastIndexOf("/");
   const ns = slash > 0 ? modulePath.slice(0, slash) : undefined;
   const name = slash > 0 ? modulePath.slice(slash + 1) : modulePath;
-  return new PackageURL("golang", ns, name, version || undefined, undefined, undefined).toString();
+  return new (purlLib().PackageURL)("golang", ns, name, version || undefined, undefined, undefined).toString();
 }
 
 /** "go1.22.1" → "1.22.1"; "go1.21rc2 X:boringcrypto" → "1.21rc2"; "devel …" → undefined. */

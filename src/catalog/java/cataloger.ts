@@ -1,4 +1,4 @@
-import { PackageURL } from "packageurl-js";
+import { lazyModule } from "../../core/lazy.js";
 import type { Package } from "../../sbom/model.js";
 import { fileRefSource } from "../binary/byte-source.js";
 import type { Cataloger, CatalogInput, CatalogResult } from "../types.js";
@@ -10,8 +10,11 @@ import {
   scanJavaArchive,
 } from "./archive.js";
 
+// A CommonJS dependency, required on first use: an ESM import would also run Node's export lexer over it.
+const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
+
 export function mavenPurl(groupId: string, artifactId: string, version: string): string {
-  return new PackageURL("maven", groupId, artifactId, version, undefined, undefined).toString();
+  return new (purlLib().PackageURL)("maven", groupId, artifactId, version, undefined, undefined).toString();
 }
 
 function toPackage(a: JavaArtifact, layerIndex: number, foundBy: string): Package {

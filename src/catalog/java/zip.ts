@@ -3,8 +3,13 @@
  * the central directory and the entries asked for), with the limits a hostile archive needs.
  */
 import { Readable } from "node:stream";
-import yauzl from "yauzl";
+import type yauzlTypes from "yauzl";
+import { lazyModule } from "../../core/lazy.js";
 import { type ByteSource, bufferSource, sliceSource } from "../binary/byte-source.js";
+
+// A CommonJS dependency, required on the first archive: an ESM import would also run Node's export lexer
+// over it, for every run that indexes an image, jars or not.
+const yauzlLib = lazyModule<typeof yauzlTypes>("yauzl");
 
 export interface ZipEntryInfo {
   name: string;
@@ -15,7 +20,7 @@ export interface ZipEntryInfo {
   encrypted: boolean;
   isDirectory: boolean;
   /** yauzl's own entry, for reading. */
-  readonly raw: yauzl.Entry;
+  readonly raw: yauzlTypes.Entry;
 }
 
 /** Thrown for entries that exceed a size or ratio limit (zip bombs). */
@@ -32,50 +37,54 @@ export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 500_000, maxRatio: 20
 
 const WINDOW = 256 * 1024;
 
-class SourceReader extends yauzl.RandomAccessReader {
-  /** Read-ahead window: yauzl reads the central directory in many small sequential reads. */
-  private window: { start: number; buf: Buffer } | undefined;
-  constructor(private readonly source: ByteSource) {
-    super();
-  }
-  override read(
-    buffer: Buffer,
-    offset: number,
-    length: number,
-    position: number,
-    callback: (err: Error | null) => void,
-  ): void {
-    const w = this.window;
-    if (w && position >= w.start && position + length <= w.start + w.buf.length) {
-      w.buf.copy(buffer, offset, position - w.start, position - w.start + length);
-      setImmediate(() => callback(null));
-      return;
+/** The reader class, made on the first archive (it extends a class of yauzl's). */
+function makeSourceReader(base: typeof yauzlTypes.RandomAccessReader) {
+  return class SourceReader extends base {
+    /** Read-ahead window: yauzl reads the central directory in many small sequential reads. */
+    private window: { start: number; buf: Buffer } | undefined;
+    constructor(private readonly source: ByteSource) {
+      super();
     }
-    const end = length >= WINDOW ? position + length : Math.min(this.source.size, position + WINDOW);
-    this.source.read(position, Math.max(end, position + length)).then(
-      (buf) => {
-        if (buf.length < length) return callback(new Error("unexpected end of archive data"));
-        if (length < WINDOW) this.window = { start: position, buf };
-        buf.copy(buffer, offset, 0, length);
-        callback(null);
-      },
-      (err: Error) => callback(err),
-    );
-  }
-  override _readStreamForRange(start: number, end: number): Readable {
-    const source = this.source;
-    const chunk = 1 << 20;
-    return Readable.from(
-      (async function* () {
-        for (let pos = start; pos < end; pos += chunk) {
-          const buf = await source.read(pos, Math.min(end, pos + chunk));
-          if (buf.length === 0) throw new Error("unexpected end of archive data");
-          yield buf;
-        }
-      })(),
-    );
-  }
+    override read(
+      buffer: Buffer,
+      offset: number,
+      length: number,
+      position: number,
+      callback: (err: Error | null) => void,
+    ): void {
+      const w = this.window;
+      if (w && position >= w.start && position + length <= w.start + w.buf.length) {
+        w.buf.copy(buffer, offset, position - w.start, position - w.start + length);
+        queueMicrotask(() => callback(null));
+        return;
+      }
+      const end = length >= WINDOW ? position + length : Math.min(this.source.size, position + WINDOW);
+      this.source.read(position, Math.max(end, position + length)).then(
+        (buf) => {
+          if (buf.length < length) return callback(new Error("unexpected end of archive data"));
+          if (length < WINDOW) this.window = { start: position, buf };
+          buf.copy(buffer, offset, 0, length);
+          callback(null);
+        },
+        (err: Error) => callback(err),
+      );
+    }
+    override _readStreamForRange(start: number, end: number): Readable {
+      const source = this.source;
+      const chunk = 1 << 20;
+      return Readable.from(
+        (async function* () {
+          for (let pos = start; pos < end; pos += chunk) {
+            const buf = await source.read(pos, Math.min(end, pos + chunk));
+            if (buf.length === 0) throw new Error("unexpected end of archive data");
+            yield buf;
+          }
+        })(),
+      );
+    }
+  };
 }
+let SourceReader: ReturnType<typeof makeSourceReader> | undefined;
 
 export interface OpenedZip {
   entries: ZipEntryInfo[];
@@ -93,9 +102,10 @@ export async function openZip(
   source: ByteSource,
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
 ): Promise<OpenedZip> {
+  SourceReader ??= makeSourceReader(yauzlLib().RandomAccessReader);
   const reader = new SourceReader(source);
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.fromRandomAccessReader(
+  const zip = await new Promise<yauzlTypes.ZipFile>((resolve, reject) => {
+    yauzlLib().fromRandomAccessReader(
       reader,
       source.size,
       { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false },
@@ -105,7 +115,7 @@ export async function openZip(
   const entries: ZipEntryInfo[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
-      zip.on("entry", (e: yauzl.Entry) => {
+      zip.on("entry", (e: yauzlTypes.Entry) => {
         if (entries.length >= limits.maxEntries) {
           reject(new ZipLimitError(`more than ${limits.maxEntries} entries`));
           return;

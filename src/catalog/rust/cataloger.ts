@@ -1,4 +1,4 @@
-import { PackageURL } from "packageurl-js";
+import { lazyModule } from "../../core/lazy.js";
 import type { Package } from "../../sbom/model.js";
 import { fileRefSource } from "../binary/byte-source.js";
 import { isBinaryCandidate } from "../binary/candidates.js";
@@ -6,8 +6,11 @@ import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.j
 import { readAuditableDeps } from "./auditable.js";
 import { parseCargoLock } from "./cargo-lock.js";
 
+// A CommonJS dependency, required on first use: an ESM import would also run Node's export lexer over it.
+const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
+
 export function cargoPurl(name: string, version: string): string {
-  return new PackageURL("cargo", undefined, name, version, undefined, undefined).toString();
+  return new (purlLib().PackageURL)("cargo", undefined, name, version, undefined, undefined).toString();
 }
 
 function pkg(file: FileRef, name: string, version: string, metadata: Record<string, string>): Package {
