@@ -10,10 +10,10 @@ import { lazyModule } from "../core/lazy.js";
 import type { Logger } from "../core/logger.js";
 import { importSbom } from "../sbom/import.js";
 import type { Package, Provenance } from "../sbom/model.js";
+import type { AttestationStatement } from "./types.js";
 
 // A CommonJS dependency, required on first use: an ESM import would also run Node's export lexer over it.
 const purlLib = lazyModule<typeof import("packageurl-js")>("packageurl-js");
-import type { AttestationStatement } from "./types.js";
 
 export const PREDICATE = {
   spdx: "https://spdx.dev/Document",

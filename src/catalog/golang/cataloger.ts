@@ -13,7 +13,14 @@ export function golangPurl(modulePath: string, version: string | undefined): str
   const slash = modulePath.lastIndexOf("/");
   const ns = slash > 0 ? modulePath.slice(0, slash) : undefined;
   const name = slash > 0 ? modulePath.slice(slash + 1) : modulePath;
-  return new (purlLib().PackageURL)("golang", ns, name, version || undefined, undefined, undefined).toString();
+  return new (purlLib().PackageURL)(
+    "golang",
+    ns,
+    name,
+    version || undefined,
+    undefined,
+    undefined,
+  ).toString();
 }
 
 /** "go1.22.1" → "1.22.1"; "go1.21rc2 X:boringcrypto" → "1.21rc2"; "devel …" → undefined. */
