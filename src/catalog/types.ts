@@ -23,6 +23,11 @@ export interface CatalogInput {
   /** Whether a path exists in that filesystem state (any file type). */
   exists(path: string): boolean;
   logger: Logger;
+  /**
+   * Only the packages' identities and versions are needed (the indexer diffing an earlier layer state's
+   * package database for layer attribution): extras such as owned files and licenses may be left out.
+   */
+  identityOnly?: boolean;
 }
 
 export interface CatalogResult {

@@ -186,11 +186,18 @@ async function runCataloger(
   c: Cataloger,
   files: readonly FileRef[],
   ctx: RunContext,
-  quiet: boolean,
+  /** An earlier layer state, catalogued for layer attribution only: quiet, and identities only. */
+  earlier: boolean,
 ): Promise<CatalogResult> {
-  const logger = quiet ? silentLogger() : ctx.logger;
+  const logger = earlier ? silentLogger() : ctx.logger;
   try {
-    return await c.catalog({ files, distro: ctx.distro, exists: exists(ctx.walk), logger });
+    return await c.catalog({
+      files,
+      distro: ctx.distro,
+      exists: exists(ctx.walk),
+      logger,
+      ...(earlier ? { identityOnly: true } : {}),
+    });
   } catch (e) {
     if (isVigilError(e)) throw e;
     throw new VigilError("INTERNAL", `${c.name} cataloger failed: ${(e as Error)?.message ?? String(e)}`, {

@@ -118,6 +118,10 @@ async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
     if (seen.has(id)) continue;
     seen.add(id);
     const pkg = toPackage(rec, file, input.distro, id);
+    if (input.identityOnly) {
+      packages.push(pkg);
+      continue;
+    }
     const listFile =
       (rec.arch ? lists.get(`${rec.name}:${rec.arch}`) : undefined) ??
       lists.get(rec.name) ??

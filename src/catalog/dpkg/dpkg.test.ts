@@ -160,6 +160,19 @@ describe("dpkg cataloger on real status files", () => {
     expect(libc?.sourceName).toBe("glibc");
     if (files.some((f) => f.path.endsWith("/copyright")))
       expect(r.packages.some((p) => p.licenses?.length)).toBe(true);
+
+    // For an earlier layer state (attribution only): the same packages, without file lists or licences.
+    const wanted = files.filter((f) => dpkgCataloger.wants(f.path, f.size));
+    const ids = await dpkgCataloger.catalog({
+      files: wanted,
+      distro: DEBIAN12,
+      exists: () => false,
+      logger: silentLogger(),
+      identityOnly: true,
+    });
+    const strip = ({ files: _f, licenses: _l, ...rest }: (typeof r.packages)[number]) => rest;
+    expect(ids.packages).toEqual(r.packages.map(strip));
+    expect(ids.packages.some((p) => p.files || p.licenses)).toBe(false);
   });
 });
 
