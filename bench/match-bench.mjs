@@ -148,7 +148,18 @@ walls.sort((a, b) => a - b);
 // cold match against the full corpus snapshot, start-up and output included.
 const sbomFile = join(work, "sbom-2000.json");
 (await import("node:fs")).writeFileSync(sbomFile, JSON.stringify(sbom));
-const bigArgs = [main, "cves", "--db", snapshot, "--format", "json", "-q", "-o", "/dev/null", `sbom://${sbomFile}`];
+const bigArgs = [
+  main,
+  "cves",
+  "--db",
+  snapshot,
+  "--format",
+  "json",
+  "-q",
+  "-o",
+  "/dev/null",
+  `sbom://${sbomFile}`,
+];
 const bigWalls = [];
 for (let i = 0; i < 7; i++) {
   const t = performance.now();
