@@ -148,7 +148,12 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     catalogued.catch(() => {});
     // Nothing made from the layers is shown, stored or returned before every digest has been checked;
     // a digest mismatch is the error reported even when a cataloger failed on the same bytes.
-    await walk.verified;
+    try {
+      await walk.verified;
+    } catch (e) {
+      await catalogued.catch(() => {}); // no cataloger still reading when dispose() closes the files
+      throw e;
+    }
     sbom = await catalogued;
   } finally {
     await walk.dispose();
