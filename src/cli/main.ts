@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { vigilVersion } from "../core/version.js";
+import { v8TuningFlags } from "./v8-tuning.js";
 
 /**
  * Commands are the modules in ./commands/ (one file each, exporting `register(program)`); a command is
@@ -62,20 +63,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${vigilVersion()}\n`);
     return 0;
   }
-  // V8 counts the memory of every Buffer against the old generation's limit, which stays small (~36 MB)
-  // while the JavaScript heap itself is ~8 MB: streaming a layer's hundreds of MB through 64 KiB–1 MiB
-  // buffers then starts a major GC every ~28 MB (23 of them pulling the bench image from a registry).
-  // Letting the limit grow 5× per GC (the default is far less for a small heap) leaves 4 or 5, with the same
-  // peak RSS (docs/benchmarks.md). Set here, in the CLI only: a library caller keeps its own settings.
-  const v8 = await import("node:v8");
-  v8.setFlagsFromString("--heap-growing-percent=400");
-  // V8 optimises a function once it has run a budget of bytecode (132 KB by default). A CLI run is short:
-  // at the default, ~100 functions of the layer walk and the catalogers were optimised on V8's helper
-  // threads (~0.15 s of CPU on a 2-core host, competing with the digest checks) for little gain before
-  // the run ended. With 600 KB, fewer and later: a cold `vigil sbom` of the bench image's docker archive
-  // uses ~0.11 s less CPU and ends ~0.04 s sooner (OCI layout ~0.035 s); hot loops of long runs are still
-  // optimised (docs/benchmarks.md).
-  v8.setFlagsFromString("--interrupt-budget=600000");
+  // V8 settings for a short CLI run (src/cli/v8-tuning.ts); a library caller keeps its own.
+  const flags = v8TuningFlags(process.versions.v8);
+  if (flags.length > 0) {
+    const v8 = await import("node:v8");
+    for (const f of flags) v8.setFlagsFromString(f);
+  }
 
   // Required, not imported: commander is CommonJS, and an ESM import would also run Node's export lexer
   // over it at every start.
