@@ -7,6 +7,8 @@
  *    prefix of this image's) — "auto-detected", medium (several candidates: low).
  * The user can name the base (`--tag`, or a full reference), which wins over all of them.
  */
+
+import { collate } from "../core/collate.js";
 import type { Sbom } from "../sbom/model.js";
 import type { BaseImageIndex, BaseMatch } from "./store.js";
 
@@ -38,7 +40,7 @@ function preferredTag(m: BaseMatch): { ref: string; others: string[] } {
   // Prefer the most specific human tag: versioned, longest, not "latest".
   tags.sort((a, b) => {
     const score = (t: string) => (/:latest$/.test(t) ? 0 : /\d/.test(t.split(":").pop() ?? "") ? 2 : 1);
-    return score(b) - score(a) || b.length - a.length || a.localeCompare(b);
+    return score(b) - score(a) || b.length - a.length || collate(a, b);
   });
   const ref = tags[0] ?? `${m.image.name ?? "unknown"}@${m.image.digest}`;
   return { ref, others: tags.slice(1) };

@@ -6,6 +6,8 @@
  * Everything that touches a registry or the matcher comes in through `RecommendDeps`, so the command,
  * the service and tests share this logic.
  */
+
+import { collate } from "../core/collate.js";
 import type { SeverityCounts } from "../report/model.js";
 import type { BaseImageDetection } from "./detect.js";
 import { parseTag, relation, updateCandidates } from "./tags.js";
@@ -199,7 +201,7 @@ export async function recommend(
         score: scoreOf(a.s),
       });
     }
-    result.updates.sort((x, y) => x.score - y.score || y.tag.localeCompare(x.tag));
+    result.updates.sort((x, y) => x.score - y.score || collate(y.tag, x.tag));
   }
   return result;
 }

@@ -3,6 +3,8 @@
  * and downgraded, vulnerabilities added and removed, and the per-severity delta. Pure: takes two
  * analyses (SBOM + findings) and returns the difference; rendering lives in report/compare.ts.
  */
+
+import { collate } from "../core/collate.js";
 import { severityRank } from "../match/severity.js";
 import type { Finding } from "../match/types.js";
 import { countFindings, type SeverityCounts } from "../report/model.js";
@@ -54,7 +56,7 @@ export interface ComparisonResult {
 
 /** Most severe first, then by id. */
 function bySeverity(a: Finding, b: Finding): number {
-  return severityRank(a.severity.rating) - severityRank(b.severity.rating) || a.id.localeCompare(b.id);
+  return severityRank(a.severity.rating) - severityRank(b.severity.rating) || collate(a.id, b.id);
 }
 
 export function packageKey(p: Pick<Package, "type" | "namespace" | "name" | "arch">): string {

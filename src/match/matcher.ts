@@ -17,6 +17,7 @@ import type {
   CveFacts,
   SeverityEntry,
 } from "../advisory/types.js";
+import { collate } from "../core/collate.js";
 import type { Package, Sbom } from "../sbom/model.js";
 import type { AffectedRange } from "../versioning/types.js";
 import {
@@ -319,7 +320,7 @@ export function match(
     stats,
     namespaces: [...nsReport]
       .map(([namespace, p]) => ({ namespace, present: p }))
-      .sort((a, b) => a.namespace.localeCompare(b.namespace)),
+      .sort((a, b) => collate(a.namespace, b.namespace)),
   };
 }
 
@@ -334,16 +335,9 @@ function addReferences(into: Set<string>, refs: readonly string[] | undefined): 
   }
 }
 
-/** localeCompare's order (the default locale's collation) without its per-call collator lookup. */
-let collator: Intl.Collator | undefined;
-function collate(a: string, b: string): number {
-  collator ??= new Intl.Collator();
-  return collator.compare(a, b);
-}
-
 /**
- * Findings in report order: package name, package id, then finding id (each by the default locale's
- * collation). A package's findings are built together, so packages are sorted once and each package's
+ * Findings in report order: package name, package id, then finding id (each in Vigil's text order,
+ * src/core/collate.ts). A package's findings are built together, so packages are sorted once and each package's
  * findings among themselves: far fewer comparisons than sorting every finding against every other.
  */
 function sortFindings(findings: Finding[]): Finding[] {

@@ -1,6 +1,7 @@
 /** Reading VEX documents from `--vex-location FILE|DIR` (the I/O edge of vex.ts). */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { collate } from "../core/collate.js";
 import { isVigilError, VigilError } from "../core/errors.js";
 import { parseVexDocument, type VexDocument } from "./vex.js";
 
@@ -9,7 +10,7 @@ const MAX_FILES = 10_000;
 
 function collect(dir: string, depth: number, out: string[]): void {
   if (depth > 4 || out.length >= MAX_FILES) return;
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => collate(a.name, b.name))) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
       if (e.name === "node_modules" || e.name.startsWith(".git")) continue;

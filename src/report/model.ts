@@ -2,6 +2,8 @@
  * The vulnerability report every renderer takes: the analysed target, the findings left after VEX and
  * filters, per-package groups with severity counts, and the options that change the text outputs.
  */
+
+import { collate } from "../core/collate.js";
 import type { FindingFilters } from "../match/filter.js";
 import { filterFindings } from "../match/filter.js";
 import { findingPackage } from "../match/matcher.js";
@@ -78,7 +80,7 @@ export function sortFindings(list: Finding[], byEpss = false): Finding[] {
     return (
       severityRank(a.severity.rating) - severityRank(b.severity.rating) ||
       (b.severity.cvss?.score ?? 0) - (a.severity.cvss?.score ?? 0) ||
-      a.id.localeCompare(b.id)
+      collate(a.id, b.id)
     );
   });
 }
@@ -99,8 +101,8 @@ export function groupByPackage(findings: readonly Finding[], byEpss = false): Pa
   groups.sort(
     (a, b) =>
       compareCounts(a.counts, b.counts) ||
-      a.package.name.localeCompare(b.package.name) ||
-      a.package.version.localeCompare(b.package.version),
+      collate(a.package.name, b.package.name) ||
+      collate(a.package.version, b.package.version),
   );
   return groups;
 }

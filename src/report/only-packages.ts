@@ -1,4 +1,6 @@
 /** `--format only-packages`: Scout's table of packages with per-package severity counts. */
+
+import { collate } from "../core/collate.js";
 import type { RenderOptions, SeverityCounts, VulnReport } from "./model.js";
 import { emptyCounts } from "./model.js";
 import { countCells, oneLine } from "./text.js";
@@ -9,7 +11,7 @@ export function renderOnlyPackages(r: VulnReport, opts: RenderOptions = {}): str
   const rows = r.allPackages
     .map((p) => ({ p, c: counts.get(p.id) ?? emptyCounts() }))
     .filter(({ p }) => !opts.onlyVulnPackages || counts.has(p.id))
-    .sort((a, b) => a.p.name.localeCompare(b.p.name) || a.p.version.localeCompare(b.p.version));
+    .sort((a, b) => collate(a.p.name, b.p.name) || collate(a.p.version, b.p.version));
   const name = (s: string) => oneLine(s, 80);
   const nw = Math.max(4, ...rows.map(({ p }) => name(p.name).length));
   const vw = Math.max(7, ...rows.map(({ p }) => name(p.version).length));

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { collate } from "../core/collate.js";
 import { cacheDir } from "../core/paths.js";
 import { SBOM_SCHEMA_VERSION, type Sbom } from "./model.js";
 
@@ -158,7 +159,7 @@ export async function listCachedSboms(dir: string = sbomCacheDir()): Promise<Cac
       // vanished meanwhile
     }
   }
-  return out.sort((a, b) => b.modified.getTime() - a.modified.getTime() || a.path.localeCompare(b.path));
+  return out.sort((a, b) => b.modified.getTime() - a.modified.getTime() || collate(a.path, b.path));
 }
 
 /** Total size in bytes and number of files under a directory (0 when it does not exist). Symlinks are not followed. */

@@ -3,6 +3,8 @@
  * like Docker Scout's `sbom --format list` with one more column naming the layer that introduced each
  * package.
  */
+
+import { collate } from "../../core/collate.js";
 import { sanitizeTerminal } from "../../core/logger.js";
 import type { Package, Sbom } from "../model.js";
 
@@ -20,11 +22,11 @@ function layerCell(pkg: Package): string {
 /** Compare packages for display: displayed name, then version, then type, then arch. */
 export function comparePackages(a: Package, b: Package): number {
   return (
-    displayName(a).localeCompare(displayName(b), "en") ||
-    a.version.localeCompare(b.version, "en") ||
-    a.type.localeCompare(b.type, "en") ||
-    (a.arch ?? "").localeCompare(b.arch ?? "", "en") ||
-    a.id.localeCompare(b.id, "en")
+    collate(displayName(a), displayName(b)) ||
+    collate(a.version, b.version) ||
+    collate(a.type, b.type) ||
+    collate(a.arch ?? "", b.arch ?? "") ||
+    collate(a.id, b.id)
   );
 }
 
