@@ -13,7 +13,7 @@
  *    SBOM above (sbom://) against the full corpus snapshot, wall time (median of 7 each).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -136,19 +136,23 @@ const args = [
   `oci-dir://${join(repo, "examples/debian-app")}`,
 ];
 execFileSync(process.execPath, args, { env }); // warms the SBOM cache
-const walls = [];
-for (let i = 0; i < 7; i++) {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, args, { env });
-  walls.push(performance.now() - t);
-  if (r.status !== 0) throw new Error(r.stderr.toString());
+/** Wall times (ms, sorted) of 7 runs of `node ARGS`; a failing run stops the bench. */
+function walls7(argv) {
+  const out = [];
+  for (let i = 0; i < 7; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, argv, { env });
+    out.push(performance.now() - t);
+    if (r.status !== 0) throw new Error(r.stderr.toString());
+  }
+  return out.sort((a, b) => a - b);
 }
-walls.sort((a, b) => a - b);
+const walls = walls7(args);
 // The same 2,000 packages through the whole CLI (sbom:// skips indexing): what a run pays for its first,
 // cold match against the full corpus snapshot, start-up and output included.
 const sbomFile = join(work, "sbom-2000.json");
-(await import("node:fs")).writeFileSync(sbomFile, JSON.stringify(sbom));
-const bigArgs = [
+writeFileSync(sbomFile, JSON.stringify(sbom));
+const bigWalls = walls7([
   main,
   "cves",
   "--db",
@@ -159,22 +163,8 @@ const bigArgs = [
   "-o",
   "/dev/null",
   `sbom://${sbomFile}`,
-];
-const bigWalls = [];
-for (let i = 0; i < 7; i++) {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, bigArgs, { env });
-  bigWalls.push(performance.now() - t);
-  if (r.status !== 0) throw new Error(r.stderr.toString());
-}
-bigWalls.sort((a, b) => a - b);
-const versionWalls = [];
-for (let i = 0; i < 7; i++) {
-  const t = performance.now();
-  spawnSync(process.execPath, [main, "--version"]);
-  versionWalls.push(performance.now() - t);
-}
-versionWalls.sort((a, b) => a - b);
+]);
+const versionWalls = walls7([main, "--version"]);
 console.log(
   `vigil cves (cached SBOM, example image, json): median ${walls[3].toFixed(0)} ms wall, min ${walls[0].toFixed(0)} ms; ` +
     `\`vigil --version\` median ${versionWalls[3].toFixed(0)} ms`,
