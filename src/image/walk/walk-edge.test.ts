@@ -251,7 +251,8 @@ describe("corrupt and hostile layers", () => {
     });
   }
 
-  it("verifies large uncompressed layers in a worker thread while seeking", async () => {
+  /** An uncompressed layer big enough to be hashed in a worker thread, and a copy with one byte flipped. */
+  async function bigLayer() {
     const big = readFileSync(process.execPath).subarray(0, 6 * 1024 * 1024);
     const a = await buildLayer(
       [
@@ -260,36 +261,32 @@ describe("corrupt and hostile layers", () => {
       ],
       "none",
     );
+    const flipped = Buffer.from(a.blob);
+    flipped[512 + 1000] = flipped[512 + 1000]! ^ 1; // inside the data of the first file
+    return { big, a, bad: { ...a, blob: flipped } };
+  }
+
+  it("verifies large uncompressed layers in a worker thread while seeking", async () => {
+    const { big, a, bad } = await bigLayer();
     const img = await open({ layers: [a] });
     const r = await walkImage(img, walkOpts());
     expect(r.fileIndex.get("/usr/bin/node")?.size).toBe(big.length);
     expect(r.finalFiles().map((f) => f.path)).toEqual(["/etc/os-release"]);
     await r.dispose();
     await img.close();
-    const flipped = Buffer.from(a.blob);
-    flipped[512 + 1000] = flipped[512 + 1000]! ^ 1; // inside the data of the first file
-    const e = await walkErr(await open({ layers: [{ ...a, blob: flipped }] }));
+    const e = await walkErr(await open({ layers: [bad] }));
     expect(e.code).toBe("DIGEST_MISMATCH");
     expect(e.message).toContain(`layer 0 (${a.digest}): blob digest mismatch`);
   });
 
   it("with deferred digest checks, returns the walk and rejects `verified` on a mismatch", async () => {
-    const big = readFileSync(process.execPath).subarray(0, 6 * 1024 * 1024);
-    const a = await buildLayer(
-      [
-        { name: "usr/bin/node", content: big },
-        { name: "etc/os-release", content: OS_RELEASE },
-      ],
-      "none",
-    );
+    const { a, bad: badLayer } = await bigLayer();
     const good = await open({ layers: [a] });
     const r = await walkImage(good, walkOpts({ deferDigestChecks: true }));
     await expect(r.verified).resolves.toBeUndefined();
     await r.dispose();
     await good.close();
-    const flipped = Buffer.from(a.blob);
-    flipped[512 + 1000] = flipped[512 + 1000]! ^ 1;
-    const bad = await open({ layers: [{ ...a, blob: flipped }] });
+    const bad = await open({ layers: [badLayer] });
     const r2 = await walkImage(bad, walkOpts({ deferDigestChecks: true }));
     // The headers are intact: the walk itself succeeds; only `verified` knows.
     expect(r2.finalFiles().map((f) => f.path)).toEqual(["/etc/os-release"]);
