@@ -16,7 +16,7 @@ WORK=$REPO/bench/.work
 OCI=$WORK/bench-oci
 ARCHIVE=$WORK/bench-docker.tar
 RUNS=${RUNS:-5}
-VIGIL=(node "$REPO/dist/cli/main.js")
+VIGIL=("$REPO/bin/vigil.js")
 CACHE=$WORK/vigil-cache
 OUT=$WORK/results
 mkdir -p "$OUT"

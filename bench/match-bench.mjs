@@ -120,13 +120,13 @@ console.log(
 store.close();
 
 // --- whole process on a cached SBOM
-const main = dist("cli/main.js");
+// Through the launcher, as `vigil` runs when installed (it defers NODE_EXTRA_CA_CERTS, see README).
+const launcher = join(repo, "bin/vigil.js");
 const exampleDb = join(work, "example.sqlite");
 if (!existsSync(exampleDb))
   await buildSnapshot({ sources: [join(repo, "advisories/example")], out: exampleDb });
 const env = { ...process.env, VIGIL_CACHE_DIR: join(work, "cache") };
 const args = [
-  main,
   "cves",
   "--db",
   exampleDb,
@@ -135,13 +135,13 @@ const args = [
   "-q",
   `oci-dir://${join(repo, "examples/debian-app")}`,
 ];
-execFileSync(process.execPath, args, { env }); // warms the SBOM cache
-/** Wall times (ms, sorted) of 7 runs of `node ARGS`; a failing run stops the bench. */
+execFileSync(launcher, args, { env }); // warms the SBOM cache
+/** Wall times (ms, sorted) of 7 runs of `vigil ARGS`; a failing run stops the bench. */
 function walls7(argv) {
   const out = [];
   for (let i = 0; i < 7; i++) {
     const t = performance.now();
-    const r = spawnSync(process.execPath, argv, { env });
+    const r = spawnSync(launcher, argv, { env });
     out.push(performance.now() - t);
     if (r.status !== 0) throw new Error(r.stderr.toString());
   }
@@ -153,7 +153,6 @@ const walls = walls7(args);
 const sbomFile = join(work, "sbom-2000.json");
 writeFileSync(sbomFile, JSON.stringify(sbom));
 const bigWalls = walls7([
-  main,
   "cves",
   "--db",
   snapshot,
@@ -164,7 +163,7 @@ const bigWalls = walls7([
   "/dev/null",
   `sbom://${sbomFile}`,
 ]);
-const versionWalls = walls7([main, "--version"]);
+const versionWalls = walls7(["--version"]);
 console.log(
   `vigil cves (cached SBOM, example image, json): median ${walls[3].toFixed(0)} ms wall, min ${walls[0].toFixed(0)} ms; ` +
     `\`vigil --version\` median ${versionWalls[3].toFixed(0)} ms`,

@@ -13,6 +13,7 @@ import { join } from "node:path";
 
 const repo = new URL("..", import.meta.url).pathname;
 const main = join(repo, "dist/cli/main.js");
+const launcher = join(repo, "bin/vigil.js");
 const ex = join(repo, "examples/debian-app");
 const blob = (d) => readFileSync(join(ex, "blobs/sha256", d.slice(7)));
 const idx = JSON.parse(readFileSync(join(ex, "index.json"), "utf8"));
@@ -92,7 +93,7 @@ try {
     VIGIL_CACHE_DIR: join(dir, "cache"),
     VIGIL_DATA_DIR: join(dir, "data-vigil"),
   };
-  const vigil = (args) => spawnSync(process.execPath, [main, ...args], { encoding: "utf8", env });
+  const vigil = (args) => spawnSync(launcher, args, { encoding: "utf8", env });
   vigil(["db", "build", "--quiet", "-s", join(repo, "advisories/example"), "-o", join(dir, "db.sqlite")]);
   const args = [
     "recommendations",

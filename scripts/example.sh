@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=${VIGIL_EXAMPLE_DB:-${TMPDIR:-/tmp}/vigil-example-advisories.sqlite}
 IMAGE=oci-dir://examples/debian-app
-node dist/cli/main.js db build --quiet --source advisories/example --output "$DB"
-node dist/cli/main.js quickview --db "$DB" "$IMAGE"
+bin/vigil.js db build --quiet --source advisories/example --output "$DB"
+bin/vigil.js quickview --db "$DB" "$IMAGE"
 echo
-node dist/cli/main.js cves --db "$DB" "$IMAGE"
+bin/vigil.js cves --db "$DB" "$IMAGE"

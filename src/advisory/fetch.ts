@@ -11,6 +11,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { VigilError } from "../core/errors.js";
+import { prepareTls } from "../core/extra-ca.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { cacheDir } from "../core/paths.js";
 
@@ -128,6 +129,7 @@ export async function request(
   const logger = opts.logger ?? silentLogger();
   let delay = opts.backoffMs ?? 1000;
   let last = "";
+  await prepareTls();
   for (let i = 1; i <= attempts; i++) {
     try {
       const res = await fetch(url, {

@@ -5,7 +5,16 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -236,5 +245,11 @@ describe("Docker CLI plugin", () => {
     expect(c.status, c.stderr).toBe(2);
     expect(c.stdout).toMatch(/minimist\s+1\.2\.5\s+npm\s+1C/);
     expect(existsSync(plugin)).toBe(true);
+    // The documented one-line install: a symlink to the launcher.
+    rmSync(plugin);
+    symlinkSync(join(repo, "bin/vigil.js"), plugin);
+    const linked = spawnSync("docker", ["vigil", "version"], { encoding: "utf8", env: denv });
+    expect(linked.status, linked.stderr).toBe(0);
+    expect(linked.stdout).toMatch(/^vigil \d+\.\d+\.\d+/);
   });
 });

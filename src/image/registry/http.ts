@@ -1,4 +1,5 @@
 import { VigilError } from "../../core/errors.js";
+import { prepareTls } from "../../core/extra-ca.js";
 
 /**
  * A small HTTP layer for registry traffic on top of Node's fetch: manual redirects (bounded, and the
@@ -43,6 +44,42 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** OpenSSL's and Node's codes for a server certificate that the trusted roots do not vouch for. */
+const UNTRUSTED_CERT =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
+
+/** A certificate failure: retrying cannot help. */
+function isCertificateFailure(code: string | undefined): boolean {
+  return (
+    code !== undefined &&
+    (UNTRUSTED_CERT.test(code) || code === "CERT_HAS_EXPIRED" || code === "ERR_TLS_CERT_ALTNAME_INVALID")
+  );
+}
+
+/** The NETWORK error of a failed connection; certificate failures are marked as not worth a retry. */
+function connectionError(url: string, code: string | undefined, message: string, cause: unknown): VigilError {
+  const e = new VigilError("NETWORK", `cannot reach ${redactUrl(url)}: ${connectionFailure(code, message)}`, {
+    cause,
+  });
+  if (isCertificateFailure(code)) FINAL.add(e);
+  return e;
+}
+
+/** Errors that end a request at once, without the retries that connection failures get. */
+const FINAL = new WeakSet<Error>();
+
+/**
+ * Why a connection failed, in words: the error code, and for a certificate that is not trusted, what
+ * to do about it (a private CA is the usual cause).
+ */
+export function connectionFailure(code: string | undefined, message: string | undefined): string {
+  if (isCertificateFailure(code))
+    return `the server's TLS certificate is not trusted (${code}: ${message ?? "certificate verification failed"}); for a registry behind a private CA, point NODE_EXTRA_CA_CERTS at the CA's certificate (PEM)`;
+  if (code === "CERT_HAS_EXPIRED" || code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return `the server's TLS certificate is not valid (${code}: ${message ?? ""})`;
+  return code ?? message ?? "connection failed";
+}
+
 /** Strips credentials from a URL before it appears in any message. */
 export function redactUrl(url: string): string {
   try {
@@ -60,6 +97,7 @@ export function redactUrl(url: string): string {
 
 async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Promise<HttpResponse> {
   const ac = new AbortController();
+  await prepareTls();
   const timer = setTimeout(() => ac.abort(new Error("timeout")), o.headerTimeoutMs);
   try {
     const res = await fetch(url, {
@@ -79,11 +117,7 @@ async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Pr
         `no response from ${redactUrl(url)} within ${Math.round(o.headerTimeoutMs / 1000)} s`,
       );
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new VigilError(
-      "NETWORK",
-      `cannot reach ${redactUrl(url)}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-      { cause: err },
-    );
+    throw connectionError(url, cause?.code, cause?.message ?? (err as Error).message, err);
   }
 }
 
@@ -135,7 +169,7 @@ async function driveRequest<R>(
         current = next;
       }
     } catch (err) {
-      if (err instanceof VigilError && err.code === "NETWORK" && attempt < o.retries) {
+      if (err instanceof VigilError && err.code === "NETWORK" && !FINAL.has(err) && attempt < o.retries) {
         attempt++;
         await sleep(Math.min(o.backoffMs * 2 ** (attempt - 1), 5000));
         continue;
@@ -240,12 +274,13 @@ export async function httpGetStream(
   const o = { ...DEFAULTS, ...opts };
   const { request: httpReq } = await import("node:http");
   const { request: httpsReq } = await import("node:https");
+  const extraCa = await prepareTls();
   const once1 = (target: string, hdrs: Record<string, string>) =>
     new Promise<StreamResponse>((resolve, reject) => {
       const u = new URL(target);
       const req = (u.protocol === "https:" ? httpsReq : httpReq)(
         u,
-        { method: "GET", headers: hdrs },
+        { method: "GET", headers: hdrs, ...(extraCa && u.protocol === "https:" ? { ca: extraCa.ca } : {}) },
         (res) => {
           clearTimeout(timer);
           res.setTimeout(o.idleTimeoutMs, () =>
@@ -270,16 +305,7 @@ export async function httpGetStream(
       req.on("error", (err) => {
         clearTimeout(timer);
         if (err instanceof VigilError) reject(err);
-        else
-          reject(
-            new VigilError(
-              "NETWORK",
-              `cannot reach ${redactUrl(target)}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
-              {
-                cause: err,
-              },
-            ),
-          );
+        else reject(connectionError(target, (err as NodeJS.ErrnoException).code, err.message, err));
       });
       req.end();
     });

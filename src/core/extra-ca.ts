@@ -1,0 +1,77 @@
+/**
+ * Extra CA certificates (a registry or feed server behind a private CA), loaded on Vigil's first TLS
+ * connection instead of at every process start.
+ *
+ * Node reads `NODE_EXTRA_CA_CERTS` before any JavaScript runs and parses every certificate in it, which
+ * costs 30–90 ms per command when the variable points at a whole system bundle, as many CI images and
+ * corporate machines set it. Vigil's launcher (`bin/vigil.js`) therefore moves the variable to
+ * `VIGIL_EXTRA_CA_CERTS`, and this module gives the same trust to Vigil's own connections when one is
+ * first made: Node's bundled roots plus the file's certificates, as Node itself would. Commands that
+ * never open a TLS connection (an archive, a cached SBOM, a local advisory database) never read it.
+ *
+ * `NODE_EXTRA_CA_CERTS`, when still set (Vigil started as `node dist/cli/main.js`), keeps working as
+ * Node made it work: Node has already added it to the default store.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+export interface ExtraCa {
+  /** The file the certificates came from. */
+  file: string;
+  /** Node's bundled roots, then the file's certificates (PEM), for a TLS `ca` option. */
+  ca: string[];
+  /** How many certificates the file added. */
+  added: number;
+}
+
+/**
+ * Reads the certificates of `file`. Like Node with a bad `NODE_EXTRA_CA_CERTS`, an unreadable file or
+ * one without a certificate is not fatal: `warning` says why and connections use the default roots.
+ */
+export function loadExtraCa(file: string, warning: (message: string) => void): ExtraCa | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "latin1");
+  } catch (err) {
+    warning(
+      `ignoring extra CA certificates from ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+    return undefined;
+  }
+  const pems = text.match(PEM) ?? [];
+  if (pems.length === 0) {
+    warning(`ignoring extra CA certificates from ${file}: no PEM certificate in it`);
+    return undefined;
+  }
+  // Required here, not imported: reading `rootCertificates` parses Node's whole bundled store.
+  const { rootCertificates } = createRequire(import.meta.url)("node:tls") as typeof import("node:tls");
+  return { file, ca: [...rootCertificates, ...pems], added: pems.length };
+}
+
+let state: Promise<ExtraCa | undefined> | undefined;
+
+function warn(message: string): void {
+  process.stderr.write(`vigil: warning: ${message}\n`);
+}
+
+/**
+ * Makes the extra certificates of `VIGIL_EXTRA_CA_CERTS` trusted by every later `fetch` (through
+ * undici's global dispatcher, which Node's own fetch uses) and returns them for `https.request`. Does
+ * nothing, and loads nothing, when the variable is unset. Call before each outgoing connection; the
+ * work is done once.
+ */
+export function prepareTls(): Promise<ExtraCa | undefined> {
+  state ??= (async () => {
+    const file = process.env.VIGIL_EXTRA_CA_CERTS;
+    if (!file) return undefined;
+    const extra = loadExtraCa(file, warn);
+    if (!extra) return undefined;
+    // undici's major version matches the one inside Node 20, whose fetch reads this global dispatcher.
+    const { Agent, setGlobalDispatcher } = await import("undici");
+    setGlobalDispatcher(new Agent({ connect: { ca: extra.ca } }));
+    return extra;
+  })();
+  return state;
+}
