@@ -16,7 +16,7 @@ RUNS=${RUNS:-5}
 T=$(mktemp -d "${TMPDIR:-/tmp}/vigil-cves-bench.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export VIGIL_CACHE_DIR=$T/cache VIGIL_DATA_DIR=$T/data
-VIGIL="$REPO/bin/vigil.js"
+VIGIL="$REPO/bin/vigil.cjs"
 $VIGIL db build -q -s "$REPO/advisories/example" -o "$T/db.sqlite"
 $VIGIL sbom -q --format json -o "$T/warm.json" "archive://$ARCHIVE"
 TARGS="image --format cyclonedx --offline-scan --skip-db-update --skip-java-db-update --cache-dir $TCACHE -q -o $T/t.json --input $ARCHIVE"

@@ -16,7 +16,7 @@ WORK=$REPO/bench/.work
 OCI=$WORK/bench-oci
 ARCHIVE=$WORK/bench-docker.tar
 RUNS=${RUNS:-5}
-VIGIL=("$REPO/bin/vigil.js")
+VIGIL=("$REPO/bin/vigil.cjs")
 CACHE=$WORK/vigil-cache
 OUT=$WORK/results
 mkdir -p "$OUT"

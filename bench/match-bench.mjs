@@ -121,7 +121,7 @@ store.close();
 
 // --- whole process on a cached SBOM
 // Through the launcher, as `vigil` runs when installed (it defers NODE_EXTRA_CA_CERTS, see README).
-const launcher = join(repo, "bin/vigil.js");
+const launcher = join(repo, "bin/vigil.cjs");
 const exampleDb = join(work, "example.sqlite");
 if (!existsSync(exampleDb))
   await buildSnapshot({ sources: [join(repo, "advisories/example")], out: exampleDb });

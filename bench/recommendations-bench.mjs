@@ -13,7 +13,7 @@ import { join } from "node:path";
 
 const repo = new URL("..", import.meta.url).pathname;
 const main = join(repo, "dist/cli/main.js");
-const launcher = join(repo, "bin/vigil.js");
+const launcher = join(repo, "bin/vigil.cjs");
 const ex = join(repo, "examples/debian-app");
 const blob = (d) => readFileSync(join(ex, "blobs/sha256", d.slice(7)));
 const idx = JSON.parse(readFileSync(join(ex, "index.json"), "utf8"));

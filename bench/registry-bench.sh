@@ -40,7 +40,7 @@ REF="registry://127.0.0.1:$PORT/bench/app:1"
 echo "image pushed to 127.0.0.1:$PORT/bench/app:1 ($(du -sb "$REG/data" | cut -f1) bytes stored)"
 echo "machine: $(nproc) cores, $(node --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-VIGIL="$REPO/bin/vigil.js"
+VIGIL="$REPO/bin/vigil.cjs"
 PREP="rm -rf $CACHE"
 mean() { # name command…
   local name=$1

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=${VIGIL_EXAMPLE_DB:-${TMPDIR:-/tmp}/vigil-example-advisories.sqlite}
 IMAGE=oci-dir://examples/debian-app
-bin/vigil.js db build --quiet --source advisories/example --output "$DB"
-bin/vigil.js quickview --db "$DB" "$IMAGE"
+bin/vigil.cjs db build --quiet --source advisories/example --output "$DB"
+bin/vigil.cjs quickview --db "$DB" "$IMAGE"
 echo
-bin/vigil.js cves --db "$DB" "$IMAGE"
+bin/vigil.cjs cves --db "$DB" "$IMAGE"

@@ -222,7 +222,7 @@ describe("base images against a real registry", () => {
 
   it("vigil base index --well-known takes the newest version tags from a mirror registry", async () => {
     const { spawnSync } = await import("node:child_process");
-    const main = join(repo, "dist/cli/main.js");
+    const main = join(repo, "dist/cli/vigil.cjs");
     const env = {
       ...process.env,
       VIGIL_BASE_REGISTRY: reg.host,

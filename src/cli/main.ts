@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   return runWithErrors(() => program.parseAsync(args, { from: "user" }));
 }
 
-const isEntry = process.argv[1] && /(?:main\.[jt]s|vigil(?:\.js)?|docker-vigil)$/.test(process.argv[1]);
+const isEntry = process.argv[1] && /(?:main\.[jt]s|vigil(?:\.c?js)?|docker-vigil)$/.test(process.argv[1]);
 if (isEntry) {
   main(process.argv).then(
     (code) => {

@@ -11,8 +11,8 @@ import { type RunningRegistry, startRegistry } from "../image/registry/test-help
 import { loadExtraCa } from "./extra-ca.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
-const LAUNCHER = join(repo, "bin/vigil.js");
-const MAIN = join(repo, "dist/cli/main.js");
+const LAUNCHER = join(repo, "bin/vigil.cjs");
+const MAIN = join(repo, "dist/cli/vigil.cjs");
 /** The first packages of this machine's dpkg database, whole stanzas. */
 const dpkgHead = () => {
   const text = readFileSync("/var/lib/dpkg/status", "utf8").slice(0, 50_000);
@@ -167,7 +167,7 @@ describe.skipIf(!ip)("a registry behind a private CA (real registry, TLS)", () =
     expect(doc.packages.filter((p) => p.type === "deb").length).toBeGreaterThan(5);
   });
 
-  it("pulls when started as node dist/cli/main.js (Node's own handling of the variable)", () => {
+  it("pulls when started as node dist/cli/vigil.cjs (Node's own handling of the variable)", () => {
     const r = sbom([process.execPath, MAIN], { ...base, NODE_EXTRA_CA_CERTS: pki.ca });
     expect(r.status).toBe(0);
   });

@@ -4,7 +4,7 @@
  *
  * Node reads `NODE_EXTRA_CA_CERTS` before any JavaScript runs and parses every certificate in it, which
  * costs 30–90 ms per command when the variable points at a whole system bundle, as many CI images and
- * corporate machines set it. Vigil's launcher (`bin/vigil.js`) therefore moves the variable to
+ * corporate machines set it. Vigil's launcher (`bin/vigil.cjs`) therefore moves the variable to
  * `VIGIL_EXTRA_CA_CERTS`, and this module gives the same trust to Vigil's own connections when one is
  * first made: Node's bundled roots plus the file's certificates, as Node itself would. Commands that
  * never open a TLS connection (an archive, a cached SBOM, a local advisory database) never read it.

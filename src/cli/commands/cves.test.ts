@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSnapshot } from "../../advisory/store/build.js";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
-const main = join(repo, "dist/cli/main.js");
+const main = join(repo, "dist/cli/vigil.cjs");
 const image = `oci-dir://${join(repo, "examples/debian-app")}`;
 const tmp = mkdtempSync(join(tmpdir(), "vigil-cves-"));
 const db = join(tmp, "example.sqlite");
@@ -247,7 +247,7 @@ describe("Docker CLI plugin", () => {
     expect(existsSync(plugin)).toBe(true);
     // The documented one-line install: a symlink to the launcher.
     rmSync(plugin);
-    symlinkSync(join(repo, "bin/vigil.js"), plugin);
+    symlinkSync(join(repo, "bin/vigil.cjs"), plugin);
     const linked = spawnSync("docker", ["vigil", "version"], { encoding: "utf8", env: denv });
     expect(linked.status, linked.stderr).toBe(0);
     expect(linked.stdout).toMatch(/^vigil \d+\.\d+\.\d+/);

@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), "vigil-dbcli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = spawnSync(process.execPath, [join(repo, "dist/cli/main.js"), ...args], {
+  const r = spawnSync(process.execPath, [join(repo, "dist/cli/vigil.cjs"), ...args], {
     encoding: "utf8",
     env: {
       ...process.env,

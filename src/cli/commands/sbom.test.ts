@@ -24,7 +24,7 @@ import {
   vigilSbomValidator,
 } from "../../sbom/formats/schemas.testutil.js";
 
-const MAIN = fileURLToPath(new URL("../../../dist/cli/main.js", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../../dist/cli/vigil.cjs", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../../../examples/debian-app", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "vigil-sbom-cli-"));
 const env = { ...process.env, VIGIL_CACHE_DIR: join(work, "cache"), VIGIL_DEBUG: "" };

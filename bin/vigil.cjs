@@ -1,9 +1,10 @@
 #!/bin/sh
-':' //; # Vigil's launcher: this file is both a POSIX shell script and an ES module. As a script, it moves
+':' //; # Vigil's launcher: this file is both a POSIX shell script and a CommonJS module. As a script, it moves
 ':' //; # NODE_EXTRA_CA_CERTS to VIGIL_EXTRA_CA_CERTS, then runs itself with Node. Node parses the whole
 ':' //; # NODE_EXTRA_CA_CERTS bundle at every start, before any of Vigil runs (30-90 ms for a system
 ':' //; # bundle); Vigil reads it only when it opens its first TLS connection (src/core/extra-ca.ts).
 ':' //; # The variable is left alone when NODE_OPTIONS chooses another CA store.
 ':' //; if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then case " ${NODE_OPTIONS-} " in *--use-openssl-ca*|*--use-system-ca*) ;; *) VIGIL_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export VIGIL_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS ;; esac; fi
 ':' //; exec node "$0" "$@"
-import "../dist/cli/main.js";
+':' //; # As a module, it runs Vigil's bundled CLI (scripts/bundle.mjs).
+require("../dist/cli/vigil.cjs");
