@@ -21,24 +21,19 @@ $VIGIL db build -q -s "$REPO/advisories/example" -o "$T/db.sqlite"
 $VIGIL sbom -q --format json -o "$T/warm.json" "archive://$ARCHIVE"
 TARGS="image --format cyclonedx --offline-scan --skip-db-update --skip-java-db-update --cache-dir $TCACHE -q -o $T/t.json --input $ARCHIVE"
 $TRIVY $TARGS # fill Trivy's layer cache
-# The three commands run interleaved (one of each per round, after a warm-up round), so that the host's
-# drift affects them alike; Trivy's net time is the median of the per-round differences between its run
-# and `trivy --version`, which is steadier than a difference of two means taken minutes apart.
-node - "$RUNS" "$T/v.json" "$VIGIL cves --db $T/db.sqlite -q --format json -o $T/v.json archive://$ARCHIVE" \
-  "$TRIVY $TARGS" "$TRIVY --version" <<'JS'
-const { execSync } = require("node:child_process");
-const [runs, , ...cmds] = process.argv.slice(2);
-const t = cmds.map(() => []);
-for (let r = 0; r <= Number(runs); r++) {
-  for (const [i, c] of cmds.entries()) {
-    const s = process.hrtime.bigint();
-    execSync(c, { stdio: "ignore", shell: "/bin/sh" });
-    if (r > 0) t[i].push(Number(process.hrtime.bigint() - s) / 1e9);
-  }
-}
+# The three commands run interleaved (bench/interleave.mjs: one of each per round, after a warm-up
+# round), so that the host's drift affects them alike; Trivy's net time is the median of the per-round
+# differences between its run and `trivy --version`, which is steadier than a difference of two means
+# taken minutes apart.
+node "$REPO/bench/interleave.mjs" "$RUNS" "$T/times.json" \
+  vigil "" "$VIGIL cves --db $T/db.sqlite -q --format json -o $T/v.json archive://$ARCHIVE" \
+  trivy "" "$TRIVY $TARGS" \
+  version "" "$TRIVY --version" >/dev/null
+node - "$T/times.json" <<'JS'
+const { runs, results: r } = require(process.argv[2]);
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const [vigil, trivy, version] = t.map(median);
-const nets = t[1].map((x, i) => x - t[2][i]);
+const [vigil, trivy, version] = [r.vigil.wall, r.trivy.wall, r.version.wall].map(median);
+const nets = r.trivy.wall.map((x, i) => x - r.version.wall[i]);
 const net = median(nets);
 const f = (x) => x.toFixed(3);
 console.log(`rounds: ${runs} (medians; Trivy's net per round: ${f(Math.min(...nets))} to ${f(Math.max(...nets))} s)`);

@@ -8,7 +8,9 @@
 #   peak RSS     /usr/bin/time -v of the cold OCI run
 #   Trivy        trivy image --input (net of `trivy --version`, measured in the same run) on both forms
 # and the difference between the OS package lists found by Vigil and Trivy.
-# Run `npm run build` first. Uses hyperfine when present, else a Node timer loop.
+# Run `npm run build` first. The timed commands run interleaved, one of each per round
+# (bench/interleave.mjs), so that a host whose speed drifts slows them alike; the ratio to the floor and
+# Trivy's net time are taken per round, then their median is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -36,41 +38,7 @@ echo "image: ${#BLOBS[@]} layers, $(du -cb "${BLOBS[@]}" | tail -1 | cut -f1) by
 echo "machine: $(nproc) cores, $(node --version), $(uname -r)"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# mean seconds of a command (hyperfine or Node timers); $1 = name, $2 = prepare ("" for none), $3.. = command
-mean() {
-  local name=$1 prepare=$2
-  shift 2
-  local cmd
-  cmd=$(printf '%q ' "$@")
-  if command -v hyperfine >/dev/null; then
-    local args=(--runs "$RUNS" --warmup 1 --export-json "$OUT/$name.json" --style none)
-    [[ -n $prepare ]] && args+=(--prepare "$prepare")
-    # No intermediate shell (its start-up is not Vigil's), unless the command needs one.
-    [[ $cmd == *'>'* ]] || args+=(-N)
-    hyperfine "${args[@]}" "$cmd" >/dev/null 2>&1 || { echo "FAILED: $cmd" >&2; echo NaN; return 0; }
-    node -e 'const r=require(process.argv[1]).results[0]; console.log(r.mean.toFixed(3))' "$OUT/$name.json"
-  else
-    node -e '
-      const { execSync } = require("child_process");
-      const [prep, cmd, runs] = process.argv.slice(1);
-      const t = [];
-      for (let i = 0; i <= Number(runs); i++) {
-        if (prep) execSync(prep, { stdio: "ignore", shell: "/bin/sh" });
-        const s = process.hrtime.bigint();
-        execSync(cmd, { stdio: "ignore", shell: "/bin/sh" });
-        if (i > 0) t.push(Number(process.hrtime.bigint() - s) / 1e9);
-      }
-      console.log((t.reduce((a, b) => a + b, 0) / t.length).toFixed(3));' "$prepare" "$cmd" "$RUNS"
-  fi
-}
-
 FLOOR_CMD="for b in ${BLOBS[*]}; do gzip -dc \$b >/dev/null; done"
-floor=$(mean floor "" sh -c "$FLOOR_CMD")
-cold_oci=$(mean cold-oci "rm -rf $CACHE" env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$OCI")
-cold_archive=$(mean cold-archive "rm -rf $CACHE" env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "archive://$ARCHIVE")
-env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$OCI"
-cached=$(mean cached "" env VIGIL_CACHE_DIR="$CACHE" "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$OCI")
-rm -rf "$CACHE"
 rss_kb=$(env VIGIL_CACHE_DIR="$CACHE" /usr/bin/time -v "${VIGIL[@]}" sbom -q --format json -o "$OUT/vigil.json" "oci-dir://$OCI" 2>&1 >/dev/null |
   awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}')
 rm -rf "$CACHE"
@@ -102,10 +70,22 @@ node -e '
   fs.writeFileSync(dir + "/metadata.json", JSON.stringify({ Version: 1, NextUpdate: next, UpdatedAt: now, DownloadedAt: now }));
 ' "$TCACHE/java-db" "$REPO"
 TRIVY_ARGS=(image --format cyclonedx --offline-scan --skip-db-update --skip-java-db-update --cache-dir "$TCACHE" -q)
-trivy_version=$(mean trivy-version "" "$TRIVY" --version)
-trivy_oci=$(mean trivy-oci "rm -rf $TCACHE/fanal" "$TRIVY" "${TRIVY_ARGS[@]}" -o /dev/null --input "$OCI")
-trivy_archive=$(mean trivy-archive "rm -rf $TCACHE/fanal" "$TRIVY" "${TRIVY_ARGS[@]}" -o /dev/null --input "$ARCHIVE")
-rm -rf "$TCACHE/fanal"
+
+# The timed runs, interleaved. The cached run has its own cache directory, filled once beforehand.
+WARM=$WORK/vigil-cache-warm
+rm -rf "$WARM"
+env VIGIL_CACHE_DIR="$WARM" "${VIGIL[@]}" sbom -q --format json -o /dev/null "oci-dir://$OCI"
+SBOM="${VIGIL[*]} sbom -q --format json -o /dev/null"
+TRIVY_CMD="$TRIVY ${TRIVY_ARGS[*]} -o /dev/null --input"
+node "$REPO/bench/interleave.mjs" "$RUNS" "$OUT/interleaved.json" \
+  floor "" "sh -c '$FLOOR_CMD'" \
+  cold-oci "rm -rf $CACHE" "env VIGIL_CACHE_DIR=$CACHE $SBOM oci-dir://$OCI" \
+  cold-archive "rm -rf $CACHE" "env VIGIL_CACHE_DIR=$CACHE $SBOM archive://$ARCHIVE" \
+  cached "" "env VIGIL_CACHE_DIR=$WARM $SBOM oci-dir://$OCI" \
+  trivy-version "" "$TRIVY --version" \
+  trivy-oci "rm -rf $TCACHE/fanal" "$TRIVY_CMD $OCI" \
+  trivy-archive "rm -rf $TCACHE/fanal" "$TRIVY_CMD $ARCHIVE" >/dev/null
+rm -rf "$CACHE" "$WARM" "$TCACHE/fanal"
 "$TRIVY" "${TRIVY_ARGS[@]}" -o "$OUT/trivy.cdx.json" --input "$ARCHIVE" || echo "trivy failed (exit $?)" >&2
 
 # Peak RSS on the ~1 GB image (BIG=1 builds it with build-big-image.sh).
@@ -126,16 +106,22 @@ if [[ ${BIG:-0} == 1 ]]; then
   rm -rf "$CACHE"
 fi
 
-# user+sys CPU seconds of a measured command (hyperfine only): less sensitive to a busy machine.
-cpu() {
-  [[ -f $OUT/$1.json ]] || { echo "-"; return; }
-  node -e 'const r=require(process.argv[1]).results[0]; console.log((r.user + r.system).toFixed(3))' "$OUT/$1.json"
+# Medians of the interleaved runs; a ratio or a net time is taken per round, then its median.
+stat() {
+  node -e '
+    const { results: r } = require(process.argv[1]);
+    const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+    const [what, a, b] = process.argv.slice(2);
+    const w = (n) => r[n].wall;
+    const v =
+      what === "wall" ? med(w(a)) :
+      what === "cpu" ? (r[a].cpu[0] === null ? NaN : med(r[a].cpu)) :
+      what === "ratio" ? med(w(a).map((x, i) => x / w(b)[i])) :
+      what === "net" ? med(w(a).map((x, i) => x - w(b)[i])) :
+      what === "range" ? `${Math.min(...w(a).map((x, i) => x - w(b)[i])).toFixed(3)} to ${Math.max(...w(a).map((x, i) => x - w(b)[i])).toFixed(3)}` : NaN;
+    console.log(typeof v === "string" ? v : Number.isNaN(v) ? "-" : v.toFixed(what === "ratio" ? 2 : 3));' "$OUT/interleaved.json" "$@"
 }
-
-net() { node -e 'console.log(Math.max(0, process.argv[1] - process.argv[2]).toFixed(3))' "$1" "$2"; }
-ratio() { node -e 'console.log((process.argv[1] / process.argv[2]).toFixed(2))' "$1" "$2"; }
-trivy_oci_net=$(net "$trivy_oci" "$trivy_version")
-trivy_archive_net=$(net "$trivy_archive" "$trivy_version")
+floor=$(stat wall floor)
 pkgs=$(node -e 'console.log(require(process.argv[1]).packages.length)' "$OUT/vigil.json")
 
 cat <<TXT
@@ -144,13 +130,16 @@ load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)
 
 | measure | wall s | cpu s (user+sys) | target |
 |---|---|---|---|
-| gunzip floor (gzip -dc of every layer, sequential) | $floor | $(cpu floor) | |
-| vigil sbom, OCI layout (gzip), cold | $cold_oci ($(ratio "$cold_oci" "$floor")× floor) | $(cpu cold-oci) | ≤ 0.6× floor |
-| vigil sbom, docker-archive, cold | $cold_archive | $(cpu cold-archive) | < 0.4 |
-| vigil sbom, cached | $cached | $(cpu cached) | < 0.3 |
-| trivy --version (start-up) | $trivy_version | $(cpu trivy-version) | |
-| trivy image, OCI layout: wall / net | $trivy_oci / $trivy_oci_net | $(cpu trivy-oci) | vigil ≤ net |
-| trivy image, docker-archive: wall / net | $trivy_archive / $trivy_archive_net | $(cpu trivy-archive) | vigil ≤ net |
+| gunzip floor (gzip -dc of every layer, sequential) | $floor | $(stat cpu floor) | |
+| vigil sbom, OCI layout (gzip), cold | $(stat wall cold-oci) ($(stat ratio cold-oci floor)× floor) | $(stat cpu cold-oci) | ≤ 0.6× floor |
+| vigil sbom, docker-archive, cold | $(stat wall cold-archive) | $(stat cpu cold-archive) | < 0.4 |
+| vigil sbom, cached | $(stat wall cached) | $(stat cpu cached) | < 0.3 |
+| trivy --version (start-up) | $(stat wall trivy-version) | $(stat cpu trivy-version) | |
+| trivy image, OCI layout: wall / net | $(stat wall trivy-oci) / $(stat net trivy-oci trivy-version) | $(stat cpu trivy-oci) | vigil ≤ net |
+| trivy image, docker-archive: wall / net | $(stat wall trivy-archive) / $(stat net trivy-archive trivy-version) | $(stat cpu trivy-archive) | vigil ≤ net |
+
+$RUNS interleaved rounds after a warm-up round; medians. Trivy's net time per round ranged
+$(stat range trivy-oci trivy-version) s (OCI layout) and $(stat range trivy-archive trivy-version) s (docker archive).
 
 peak RSS, cold OCI run: $((rss_kb / 1024)) MiB; packages found: $pkgs
 $big_line
