@@ -7,6 +7,13 @@
 //
 // PREPARE ("" for none) runs before each run of COMMAND, untimed. Commands run through /bin/sh.
 // CPU is user+sys from /usr/bin/time (Debian package `time`), or null without it.
+// A NAME ending in "+log" also records `lognet`: the time from the first ISO-8601 timestamp the command
+// logs on stderr (Trivy with --debug) to its exit, i.e. its work without its start-up. The peer Trivy
+// binary is UPX-packed and spends 3.5–6 s unpacking itself before its code runs, so its wall time minus
+// that of `trivy --version` is a difference of two large, noisy numbers (per-round values ranged over
+// more than a second on a shared VM). With --debug, Trivy logs a millisecond timestamp as its first act
+// after parsing its flags; from there to its exit is its own work. That leaves out the Go runtime's start
+// and the flag parsing (a few ms): a lower bound, steady to ±0.05 s.
 // Prints one line per command: median wall, min wall and median CPU.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,18 +44,27 @@ function runOnce({ prepare, command }) {
     ? [TIME, "-f", "%U %S", "-o", cpuFile, "/bin/sh", "-c", `exec ${command}`]
     : ["/bin/sh", "-c", `exec ${command}`];
   const t = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 << 20 });
   const wall = Number(process.hrtime.bigint() - t) / 1e9;
+  const ended = Date.now();
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${command}\n${r.stderr.toString().slice(-2000)}`);
   let cpu = null;
   if (haveTime) {
     const [u, s] = readFileSync(cpuFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
     cpu = u + s;
   }
-  return { wall, cpu };
+  let lognet = null;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z/m.exec(r.stderr.toString("utf8"));
+  if (m) lognet = (ended - Date.parse(`${m[1]}Z`)) / 1000;
+  return { wall, cpu, lognet };
 }
 
-const results = Object.fromEntries(cmds.map((c) => [c.name, { command: c.command, wall: [], cpu: [] }]));
+const results = Object.fromEntries(
+  cmds.map((c) => [
+    c.name,
+    { command: c.command, wall: [], cpu: [], ...(c.name.endsWith("+log") ? { lognet: [] } : {}) },
+  ]),
+);
 try {
   for (let round = 0; round <= runs; round++) {
     for (const c of cmds) {
@@ -56,6 +72,10 @@ try {
       if (round === 0) continue; // warm-up
       results[c.name].wall.push(r.wall);
       results[c.name].cpu.push(r.cpu);
+      if (results[c.name].lognet) {
+        if (r.lognet === null) throw new Error(`no timestamped log line on stderr: ${c.command}`);
+        results[c.name].lognet.push(r.lognet);
+      }
     }
   }
 } catch (e) {
