@@ -11,7 +11,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { VigilError } from "../core/errors.js";
-import { prepareTls } from "../core/extra-ca.js";
+import { connectionFailure, isCertificateFailure, prepareTls } from "../core/extra-ca.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { cacheDir } from "../core/paths.js";
 
@@ -143,7 +143,9 @@ export async function request(
       if (res.status !== 429 && res.status < 500) throw new VigilError("FEED", `${url}: ${last}`);
     } catch (e) {
       if (e instanceof VigilError) throw e;
-      last = (e as Error).message;
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      last = connectionFailure(cause?.code, cause?.message ?? (e as Error).message);
+      if (isCertificateFailure(cause?.code)) throw new VigilError("NETWORK", `${url}: ${last}`, { cause: e });
     }
     if (i < attempts) {
       logger.debug(`${url}: ${last}; retrying in ${delay} ms`);

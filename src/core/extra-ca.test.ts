@@ -1,14 +1,18 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { request } from "../advisory/fetch.js";
 import { RegistryClient } from "../image/registry/client.js";
+import { httpGetStream, httpRequest } from "../image/registry/http.js";
 import { buildImage, pushImage } from "../image/registry/test-helpers/image-builder.js";
 import { type RunningRegistry, startRegistry } from "../image/registry/test-helpers/registry-server.js";
-import { loadExtraCa } from "./extra-ca.js";
+import { VigilError } from "./errors.js";
+import { connectionFailure, isCertificateFailure, loadExtraCa } from "./extra-ca.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const LAUNCHER = join(repo, "bin/vigil.cjs");
@@ -21,8 +25,8 @@ const dpkgHead = () => {
 const work = mkdtempSync(join(tmpdir(), "vigil-extra-ca-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A CA, and a server certificate it signed for `ip`, made by the openssl CLI. */
-function makePki(dir: string, ip: string): { ca: string; cert: string; key: string } {
+/** A CA, and a server certificate it signed for the IP addresses, made by the openssl CLI. */
+function makePki(dir: string, ...ips: string[]): { ca: string; cert: string; key: string } {
   const ossl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   ossl(
@@ -39,7 +43,7 @@ function makePki(dir: string, ip: string): { ca: string; cert: string; key: stri
     "/CN=Vigil test CA",
   );
   ossl("req", ...ec, "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=registry");
-  writeFileSync(join(dir, "ext.cnf"), `subjectAltName=IP:${ip}\n`);
+  writeFileSync(join(dir, "ext.cnf"), `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(",")}\n`);
   ossl(
     "x509",
     "-req",
@@ -59,6 +63,88 @@ function makePki(dir: string, ip: string): { ca: string; cert: string; key: stri
   );
   return { ca: join(dir, "ca.pem"), cert: join(dir, "srv.pem"), key: join(dir, "srv.key") };
 }
+
+// TLS to a loopback registry is never tried (Vigil speaks plain HTTP to loopback hosts, as Docker does),
+// so the registry listens on one of this machine's own non-loopback addresses.
+const ip = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+
+/**
+ * The private CA of this file's servers. This process trusts it as the launcher would make Vigil trust
+ * it (VIGIL_EXTRA_CA_CERTS, read on the first connection); the CLI runs below choose their own.
+ */
+const trusted = makePki(mkdtempSync(join(work, "pki-")), "127.0.0.1", ...(ip ? [ip] : []));
+process.env.VIGIL_EXTRA_CA_CERTS = trusted.ca;
+afterAll(() => {
+  delete process.env.VIGIL_EXTRA_CA_CERTS;
+});
+
+/** An HTTPS server on 127.0.0.1 answering "ok", counting the connections it accepts. */
+async function httpsServer(pki: { cert: string; key: string }) {
+  const server = createHttpsServer({ cert: readFileSync(pki.cert), key: readFileSync(pki.key) }, (_, res) =>
+    res.end("ok"),
+  );
+  const stats = { connections: 0 };
+  server.on("connection", () => stats.connections++);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `https://127.0.0.1:${port}/feed.json`, stats, close: () => server.close() };
+}
+
+describe("advisory downloads over TLS", () => {
+  it("trust the private CA", async () => {
+    const srv = await httpsServer(trusted);
+    try {
+      const res = await request(srv.url, {}, { attempts: 1 });
+      expect(await res.text()).toBe("ok");
+    } finally {
+      srv.close();
+    }
+  });
+
+  it("stop at the first untrusted certificate, saying why", async () => {
+    const stranger = makePki(mkdtempSync(join(work, "pki-")), "127.0.0.1");
+    const srv = await httpsServer(stranger);
+    try {
+      const err = await request(srv.url, {}, { attempts: 4, backoffMs: 10 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(VigilError);
+      expect((err as VigilError).code).toBe("NETWORK");
+      expect((err as VigilError).message).toMatch(
+        /TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\); .*NODE_EXTRA_CA_CERTS/,
+      );
+      expect(srv.stats.connections).toBe(1); // no retry
+      // The registry client's requests and blob streams alike.
+      for (const call of [() => httpRequest(srv.url), () => httpGetStream(srv.url, {})]) {
+        const before = srv.stats.connections;
+        await expect(call()).rejects.toThrow(/TLS certificate is not trusted/);
+        expect(srv.stats.connections - before).toBe(1);
+      }
+    } finally {
+      srv.close();
+    }
+  });
+});
+
+describe("connectionFailure", () => {
+  it("tells an untrusted certificate from an invalid one and from other failures", () => {
+    expect(
+      connectionFailure("SELF_SIGNED_CERT_IN_CHAIN", "self-signed certificate in certificate chain"),
+    ).toBe(
+      "the server's TLS certificate is not trusted (SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain); for a server behind a private CA, point NODE_EXTRA_CA_CERTS at the CA's certificate (PEM)",
+    );
+    expect(connectionFailure("CERT_HAS_EXPIRED", "certificate has expired")).toBe(
+      "the server's TLS certificate is not valid for this connection (CERT_HAS_EXPIRED: certificate has expired)",
+    );
+    expect(connectionFailure("ECONNREFUSED", "connect ECONNREFUSED")).toBe("ECONNREFUSED");
+    expect(connectionFailure(undefined, "fetch failed")).toBe("fetch failed");
+    expect(isCertificateFailure("ERR_TLS_CERT_ALTNAME_INVALID")).toBe(true);
+    expect(isCertificateFailure("ECONNRESET")).toBe(false);
+  });
+});
 
 describe("loadExtraCa", () => {
   it("adds every PEM certificate of the file to Node's bundled roots", () => {
@@ -110,15 +196,9 @@ describe("the launcher defers NODE_EXTRA_CA_CERTS", () => {
   });
 });
 
-// TLS to a loopback registry is never tried (Vigil speaks plain HTTP to loopback hosts, as Docker does),
-// so the registry listens on one of this machine's own non-loopback addresses.
-const ip = Object.values(networkInterfaces())
-  .flat()
-  .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
-
 describe.skipIf(!ip)("a registry behind a private CA (real registry, TLS)", () => {
   let reg: RunningRegistry;
-  let pki: { ca: string; cert: string; key: string };
+  const pki = trusted;
   let ref: string;
   const cache = join(work, "cache");
   const base: NodeJS.ProcessEnv = { ...process.env, VIGIL_CACHE_DIR: cache, VIGIL_DEBUG: "" };
@@ -135,13 +215,11 @@ describe.skipIf(!ip)("a registry behind a private CA (real registry, TLS)", () =
   };
 
   beforeAll(async () => {
-    pki = makePki(mkdtempSync(join(work, "pki-")), ip!);
     reg = await startRegistry({
       address: ip!,
       tls: { certFile: pki.cert, keyFile: pki.key, ca: readFileSync(pki.ca, "utf8") },
     });
     // This process's own pushes go through fetch with the extra CA (prepareTls, the global dispatcher).
-    process.env.VIGIL_EXTRA_CA_CERTS = pki.ca;
     const img = await buildImage([
       [{ path: "etc/os-release", content: readFileSync("/etc/os-release", "utf8") }],
       [
@@ -155,7 +233,6 @@ describe.skipIf(!ip)("a registry behind a private CA (real registry, TLS)", () =
     ref = `registry://${reg.host}/test/private-ca:1.0`;
   }, 60_000);
   afterAll(async () => {
-    delete process.env.VIGIL_EXTRA_CA_CERTS;
     await reg?.stop();
   });
 

@@ -75,3 +75,26 @@ export function prepareTls(): Promise<ExtraCa | undefined> {
   })();
   return state;
 }
+
+/** OpenSSL's codes for a server certificate that the trusted roots do not vouch for. */
+const UNTRUSTED_CERT =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
+/** Codes for a certificate that is trusted but not valid for this connection. */
+const INVALID_CERT = /^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/** A certificate failure: retrying the connection cannot help. */
+export function isCertificateFailure(code: string | undefined): boolean {
+  return code !== undefined && (UNTRUSTED_CERT.test(code) || INVALID_CERT.test(code));
+}
+
+/**
+ * Why a connection failed, in words: the error code, and for a certificate that is not trusted, what
+ * to do about it (a private CA is the usual cause).
+ */
+export function connectionFailure(code: string | undefined, message: string | undefined): string {
+  if (code && UNTRUSTED_CERT.test(code))
+    return `the server's TLS certificate is not trusted (${code}: ${message ?? "certificate verification failed"}); for a server behind a private CA, point NODE_EXTRA_CA_CERTS at the CA's certificate (PEM)`;
+  if (code && INVALID_CERT.test(code))
+    return `the server's TLS certificate is not valid for this connection (${code}${message ? `: ${message}` : ""})`;
+  return code ?? message ?? "connection failed";
+}

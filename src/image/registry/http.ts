@@ -1,5 +1,5 @@
 import { VigilError } from "../../core/errors.js";
-import { prepareTls } from "../../core/extra-ca.js";
+import { connectionFailure, isCertificateFailure, prepareTls } from "../../core/extra-ca.js";
 
 /**
  * A small HTTP layer for registry traffic on top of Node's fetch: manual redirects (bounded, and the
@@ -44,17 +44,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** OpenSSL's and Node's codes for a server certificate that the trusted roots do not vouch for. */
-const UNTRUSTED_CERT =
-  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
-
-/** A certificate failure: retrying cannot help. */
-function isCertificateFailure(code: string | undefined): boolean {
-  return (
-    code !== undefined &&
-    (UNTRUSTED_CERT.test(code) || code === "CERT_HAS_EXPIRED" || code === "ERR_TLS_CERT_ALTNAME_INVALID")
-  );
-}
+/** Errors that end a request at once, without the retries that connection failures get. */
+const FINAL = new WeakSet<Error>();
 
 /** The NETWORK error of a failed connection; certificate failures are marked as not worth a retry. */
 function connectionError(url: string, code: string | undefined, message: string, cause: unknown): VigilError {
@@ -63,21 +54,6 @@ function connectionError(url: string, code: string | undefined, message: string,
   });
   if (isCertificateFailure(code)) FINAL.add(e);
   return e;
-}
-
-/** Errors that end a request at once, without the retries that connection failures get. */
-const FINAL = new WeakSet<Error>();
-
-/**
- * Why a connection failed, in words: the error code, and for a certificate that is not trusted, what
- * to do about it (a private CA is the usual cause).
- */
-export function connectionFailure(code: string | undefined, message: string | undefined): string {
-  if (isCertificateFailure(code))
-    return `the server's TLS certificate is not trusted (${code}: ${message ?? "certificate verification failed"}); for a registry behind a private CA, point NODE_EXTRA_CA_CERTS at the CA's certificate (PEM)`;
-  if (code === "CERT_HAS_EXPIRED" || code === "ERR_TLS_CERT_ALTNAME_INVALID")
-    return `the server's TLS certificate is not valid (${code}: ${message ?? ""})`;
-  return code ?? message ?? "connection failed";
 }
 
 /** Strips credentials from a URL before it appears in any message. */
