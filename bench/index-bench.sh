@@ -6,7 +6,8 @@
 #   cold archive vigil sbom of the docker-save tarball (uncompressed layers), empty caches
 #   cached       vigil sbom again (SBOM cache hit)
 #   peak RSS     /usr/bin/time -v of the cold OCI run
-#   Trivy        trivy image --input (net of `trivy --version`, measured in the same run) on both forms
+#   Trivy        trivy image --input on both forms: its wall time minus that of `trivy --version` in the
+#                same round, and its net time from its own --debug log (bench/interleave.mjs)
 # and the difference between the OS package lists found by Vigil and Trivy.
 # Run `npm run build` first. The timed commands run interleaved, one of each per round
 # (bench/interleave.mjs), so that a host whose speed drifts slows them alike; the ratio to the floor and
