@@ -24,7 +24,7 @@ CACHE=$WORK/vigil-cache
 OUT=$WORK/results
 mkdir -p "$OUT"
 
-[[ -f $REPO/dist/cli/main.js ]] || { echo "run npm run build first" >&2; exit 1; }
+[[ -f $REPO/dist/cli/vigil.cjs ]] || { echo "run npm run build first" >&2; exit 1; }
 bash "$REPO/bench/build-bench-image.sh"
 
 # Layer blobs of the OCI layout, in order.

@@ -19,7 +19,7 @@ ARCHIVE=$WORK/bench-docker.tar
 OCI_ARCHIVE=$WORK/bench-oci-archive.tar
 RUNS=${RUNS:-5}
 CACHE=$WORK/vigil-cache-registry
-[[ -f $REPO/dist/cli/main.js ]] || { echo "run npm run build first" >&2; exit 1; }
+[[ -f $REPO/dist/cli/vigil.cjs ]] || { echo "run npm run build first" >&2; exit 1; }
 bash "$REPO/bench/build-bench-image.sh"
 
 REG=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-registry.XXXXXX")
