@@ -160,6 +160,24 @@ describe("loadExtraCa", () => {
     expect(got?.ca.at(-2)).toBe(readFileSync(pki.ca, "utf8").trim());
   });
 
+  it("leaves out, with a warning, PEM blocks that are not certificates", () => {
+    const mixed = join(work, "mixed.pem");
+    const garbage = "-----BEGIN CERTIFICATE-----\nZm9vYmFy\n-----END CERTIFICATE-----";
+    writeFileSync(mixed, `${garbage}\n${readFileSync(trusted.ca, "utf8")}`);
+    const warnings: string[] = [];
+    const got = loadExtraCa(mixed, (m) => warnings.push(m));
+    expect(got?.added).toBe(1);
+    expect(got?.ca.at(-1)).toBe(readFileSync(trusted.ca, "utf8").trim());
+    expect(warnings).toEqual([`ignoring 1 of the 2 certificates in ${mixed}: it does not parse`]);
+    const only = join(work, "garbage.pem");
+    writeFileSync(only, garbage);
+    warnings.length = 0;
+    expect(loadExtraCa(only, (m) => warnings.push(m))).toBeUndefined();
+    expect(warnings).toEqual([
+      `ignoring extra CA certificates from ${only}: none of its 1 PEM blocks parses as a certificate`,
+    ]);
+  });
+
   it("warns and adds nothing for a missing file or one without a certificate", () => {
     const warnings: string[] = [];
     expect(loadExtraCa(join(work, "absent.pem"), (m) => warnings.push(m))).toBeUndefined();

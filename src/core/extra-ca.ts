@@ -12,6 +12,7 @@
  * `NODE_EXTRA_CA_CERTS`, when still set (Vigil started as `node dist/cli/main.js`), keeps working as
  * Node made it work: Node has already added it to the default store.
  */
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -28,7 +29,9 @@ export interface ExtraCa {
 
 /**
  * Reads the certificates of `file`. Like Node with a bad `NODE_EXTRA_CA_CERTS`, an unreadable file or
- * one without a certificate is not fatal: `warning` says why and connections use the default roots.
+ * one without a certificate is not fatal: `warning` says why and connections use the default roots. A
+ * PEM block that does not parse as a certificate is left out, with a warning that counts them (TLS would
+ * otherwise drop it without a word).
  */
 export function loadExtraCa(file: string, warning: (message: string) => void): ExtraCa | undefined {
   let text: string;
@@ -40,10 +43,28 @@ export function loadExtraCa(file: string, warning: (message: string) => void): E
     );
     return undefined;
   }
-  const pems = text.match(PEM) ?? [];
+  const blocks = text.match(PEM) ?? [];
+  const pems = blocks.filter((pem) => {
+    try {
+      new X509Certificate(pem);
+      return true;
+    } catch {
+      return false;
+    }
+  });
   if (pems.length === 0) {
-    warning(`ignoring extra CA certificates from ${file}: no PEM certificate in it`);
+    warning(
+      blocks.length === 0
+        ? `ignoring extra CA certificates from ${file}: no PEM certificate in it`
+        : `ignoring extra CA certificates from ${file}: none of its ${blocks.length} PEM blocks parses as a certificate`,
+    );
     return undefined;
+  }
+  if (pems.length < blocks.length) {
+    const bad = blocks.length - pems.length;
+    warning(
+      `ignoring ${bad} of the ${blocks.length} certificates in ${file}: ${bad === 1 ? "it does" : "they do"} not parse`,
+    );
   }
   // Required here, not imported: reading `rootCertificates` parses Node's whole bundled store.
   const { rootCertificates } = createRequire(import.meta.url)("node:tls") as typeof import("node:tls");
