@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +19,11 @@ const work = mkdtempSync(join(tmpdir(), "vigil-launcher-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The launcher beside a stand-in bundle that prints its arguments, and tsc's main.js of a given age. */
-function install(bundleAge: number, mainAge: number | undefined): string {
+function install(
+  bundleAge: number,
+  mainAge: number | undefined,
+  bundleSource = 'process.stdout.write(["bundle", ...process.argv.slice(2)].join(" ") + "\\n");\n',
+): string {
   const root = mkdtempSync(join(work, "pkg-"));
   mkdirSync(join(root, "bin"));
   mkdirSync(join(root, "dist", "cli"), { recursive: true });
@@ -18,7 +31,7 @@ function install(bundleAge: number, mainAge: number | undefined): string {
   copyFileSync(LAUNCHER, launcher);
   chmodSync(launcher, 0o755);
   const bundle = join(root, "dist", "cli", "vigil.cjs");
-  writeFileSync(bundle, 'process.stdout.write(["bundle", ...process.argv.slice(2)].join(" ") + "\\n");\n');
+  writeFileSync(bundle, bundleSource);
   const now = Date.now() / 1000;
   utimesSync(bundle, now - bundleAge, now - bundleAge);
   if (mainAge !== undefined) {
@@ -50,5 +63,59 @@ describe("bin/vigil.cjs", () => {
     const r = spawnSync(install(10, undefined), ["sbom"], { encoding: "utf8" });
     expect(r.stdout).toBe("bundle sbom\n");
     expect(r.stderr).toBe("");
+  });
+
+  describe("malloc tuning (GLIBC_TUNABLES)", () => {
+    // A `node` first on PATH records the environment the launcher execs it with, then runs the real Node.
+    // (glibc rewrites the variable in place while it parses it, so /proc/self/environ cannot tell.) The
+    // stand-in bundle reports what Vigil's own code sees and what a child process it spawns gets.
+    const fakeBin = mkdtempSync(join(work, "bin-"));
+    const record = join(fakeBin, "started");
+    writeFileSync(
+      join(fakeBin, "node"),
+      `#!/bin/sh\nprintf '%s|%s' "\${GLIBC_TUNABLES-unset}" "\${VIGIL_MALLOC_TUNED-unset}" > '${record}'\nexec '${process.execPath}' "$@"\n`,
+    );
+    chmodSync(join(fakeBin, "node"), 0o755);
+    const report = `
+      const { execFileSync } = require("node:child_process");
+      const child = execFileSync("/bin/sh", ["-c", 'echo "\${GLIBC_TUNABLES-unset}|\${VIGIL_MALLOC_TUNED-unset}"'],
+        { encoding: "utf8" }).trim();
+      process.stdout.write(JSON.stringify({ own: process.env.GLIBC_TUNABLES ?? null,
+        marker: process.env.VIGIL_MALLOC_TUNED ?? null, child }));
+    `;
+    const run = (extra: NodeJS.ProcessEnv) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${fakeBin}:${process.env.PATH ?? ""}` };
+      delete env.GLIBC_TUNABLES;
+      delete env.VIGIL_MALLOC_TUNED;
+      rmSync(record, { force: true });
+      const r = spawnSync(install(10, 20, report), [], { encoding: "utf8", env: { ...env, ...extra } });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      return {
+        ...(JSON.parse(r.stdout) as { own: string | null; marker: string | null; child: string }),
+        started: readFileSync(record, "utf8"),
+      };
+    };
+
+    it("starts Node with huge-page malloc and freed memory kept, then hides the setting from child processes", () => {
+      const r = run({});
+      expect(r.started).toBe(
+        "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=268435456|1",
+      );
+      expect(r.own).toBeNull();
+      expect(r.marker).toBeNull();
+      expect(r.child).toBe("unset|unset");
+    });
+
+    it("leaves a user's GLIBC_TUNABLES alone, even an empty one", () => {
+      for (const value of ["glibc.malloc.arena_max=2", ""]) {
+        // a stray marker from the caller does not make Vigil drop the user's setting
+        const r = run({ GLIBC_TUNABLES: value, VIGIL_MALLOC_TUNED: "1" });
+        expect(r.started).toBe(`${value}|unset`);
+        expect(r.own).toBe(value);
+        expect(r.marker).toBeNull();
+        expect(r.child).toBe(`${value}|unset`);
+      }
+    });
   });
 });
