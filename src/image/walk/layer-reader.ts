@@ -303,7 +303,20 @@ async function streamPass(
     }
   } catch (e) {
     blob.destroy();
-    throw wrapError(e, where, compression);
+    const err = wrapError(e, where, compression);
+    if (opts.verify && err.code === "CORRUPT") {
+      // Bytes that fail to decompress or parse are often bytes that changed since the blob was written:
+      // when the local file's digest does not match either, that is the cause to report.
+      const got = await localDigestMismatch(image, layer, compression);
+      if (got !== undefined) {
+        throw new VigilError(
+          "DIGEST_MISMATCH",
+          `${where}: blob digest mismatch (got ${got}); reading it failed: ${err.message.startsWith(`${where}: `) ? err.message.slice(where.length + 2) : err.message}`,
+          { cause: err },
+        );
+      }
+    }
+    throw err;
   }
   if (opts.verify) {
     const stored = `sha256:${storedHash.digest("hex")}`;
@@ -321,6 +334,28 @@ async function streamPass(
     }
   }
   return { compression, contents, rawBytes };
+}
+
+/**
+ * The digest of a local layer blob when it differs from the one the manifest gives, else undefined (a
+ * match, no local file, no stored digest to compare with, or the file cannot be hashed).
+ */
+async function localDigestMismatch(
+  image: OpenedImage,
+  layer: LayerDescriptor,
+  compression: Compression,
+): Promise<string | undefined> {
+  // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
+  if (!layer.digest.startsWith("sha256:") || (compression !== "none" && layer.digest === layer.diffId))
+    return undefined;
+  try {
+    const range = await image.layerFile?.(layer);
+    if (!range) return undefined;
+    const got = await hashFileRange(range);
+    return got === layer.digest ? undefined : got;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Read a layer by streaming it (any compression). */
@@ -402,6 +437,21 @@ export async function readLayerSeeking(
       const o = offsets.get(t);
       if (o) builder.s.captured.set(p, capture(o.offset, o.size));
     }
+  } catch (e) {
+    // Headers that no longer parse in a file that no longer matches its digest: report the mismatch,
+    // the cause (the digest check is already running; an aborted or failed one keeps the first error).
+    if (isVigilError(e) && e.code === "CORRUPT") {
+      const got = await digestP.catch(() => undefined);
+      const expected = layer.digest.startsWith("sha256:") ? layer.digest : layer.diffId;
+      if (got !== undefined && got !== expected) {
+        throw new VigilError(
+          "DIGEST_MISMATCH",
+          `${where}: blob digest mismatch (got ${got}); reading it failed: ${e.message.startsWith(`${where}: `) ? e.message.slice(where.length + 2) : e.message}`,
+          { cause: e },
+        );
+      }
+    }
+    throw e;
   } finally {
     closeSync(fd);
   }

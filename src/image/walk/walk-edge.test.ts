@@ -223,6 +223,37 @@ describe("corrupt and hostile layers", () => {
     expect(e2.message).toMatch(/gzip/);
   });
 
+  it("names a digest mismatch as the cause when a local blob changed and no longer reads", async () => {
+    const good = await buildLayer([{ name: "var/lib/dpkg/status", content: DPKG_STATUS }], "gzip");
+    const flipped = Buffer.from(good.blob);
+    for (let i = 100; i < 200; i++) flipped[i] = flipped[i]! ^ 0x5a;
+    // The manifest still names the original digest: the blob changed after it was written.
+    for (const [blob, reason] of [
+      [flipped, /reading it failed: corrupt or truncated gzip data/],
+      [good.blob.subarray(0, good.blob.length >> 1), /reading it failed: corrupt or truncated gzip data/],
+    ] as const) {
+      const e = await walkErr(await open({ layers: [{ ...good, blob }] }));
+      expect(e.code).toBe("DIGEST_MISMATCH");
+      expect(e.message).toMatch(
+        new RegExp(
+          `^layer 0 \\(${good.digest}\\): blob digest mismatch \\(got ${sha256(Buffer.from(blob))}\\); `,
+        ),
+      );
+      expect(e.message).toMatch(reason);
+      expect(e.message).not.toContain("\n");
+    }
+    // An uncompressed layer that no longer parses, read as a stream (an OCI layout's blob).
+    const tar = await tarOf([{ name: "var/lib/dpkg/status", content: DPKG_STATUS }]);
+    const plain = layerFromTar(tar, "none");
+    const bad = Buffer.from(plain.blob);
+    bad[0] = bad[0]! ^ 0xff; // the first header's checksum no longer holds
+    const e = await walkErr(await open({ layers: [{ ...plain, blob: bad }] }));
+    expect(e.code).toBe("DIGEST_MISMATCH");
+    expect(e.message).toMatch(
+      /blob digest mismatch \(got sha256:[0-9a-f]{64}\); reading it failed: .*checksum/,
+    );
+  });
+
   it("reports a truncated tar, compressed or not", async () => {
     const tar = await tarOf([{ name: "var/lib/dpkg/status", content: DPKG_STATUS }]);
     const cut = tar.subarray(0, 3000);
