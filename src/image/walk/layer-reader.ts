@@ -164,7 +164,13 @@ class SummaryBuilder {
 function wrapError(e: unknown, where: string, compression: Compression): VigilError {
   if (isVigilError(e)) return e;
   const msg = (e as Error)?.message ?? String(e);
-  if (compression === "gzip" && /unexpected end|incorrect header|invalid|zlib|gzip/i.test(msg)) {
+  // zlib's errors carry a Z_* code ("incorrect data check" is a CRC failure at the end of the stream).
+  const zcode = (e as { code?: unknown })?.code;
+  if (
+    compression === "gzip" &&
+    ((typeof zcode === "string" && zcode.startsWith("Z_")) ||
+      /unexpected end|incorrect (header|data|length)|invalid|zlib|gzip/i.test(msg))
+  ) {
     return new VigilError("CORRUPT", `${where}: corrupt or truncated gzip data (${msg})`);
   }
   if (compression === "zstd" || /^zstd/.test(msg)) {

@@ -221,6 +221,12 @@ describe("corrupt and hostile layers", () => {
     );
     expect(e2.code).toBe("CORRUPT");
     expect(e2.message).toMatch(/gzip/);
+    // A CRC that does not match the data (zlib's "incorrect data check", at the end of the stream).
+    const badCrc = Buffer.from(good.blob);
+    badCrc[badCrc.length - 8] = badCrc[badCrc.length - 8]! ^ 0xff;
+    const e3 = await walkErr(await open({ layers: [corruptLayer(good, badCrc)] }));
+    expect(e3.code).toBe("CORRUPT");
+    expect(e3.message).toMatch(/: corrupt or truncated gzip data \(incorrect data check\)$/);
   });
 
   it("names a digest mismatch as the cause when a local blob changed and no longer reads", async () => {
