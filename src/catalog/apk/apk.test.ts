@@ -154,3 +154,26 @@ describe("apk bad input", () => {
     expect(last).toBe(15);
   });
 });
+
+describe("apk cataloger on damaged databases", () => {
+  it("skips the records a block of zeros fell into, with a warning each, and keeps the rest", async () => {
+    const text = db("apk/osv-scalibr/installed");
+    const intact = await run(text);
+    const hole = Buffer.from(text);
+    const at = hole.indexOf("\nP:", hole.length >> 1) + 10;
+    hole.fill(0, at, at + 64);
+    const r = await run(hole);
+    expect(r.packages.length).toBe(intact.packages.length - 1);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^\/lib\/apk\/db\/installed: record at line \d+ skipped: binary content \(NUL bytes\)$/,
+      ),
+    ]);
+    const all = new Map(intact.packages.map((p) => [p.id, p]));
+    for (const p of r.packages) expect(p).toEqual(all.get(p.id));
+  });
+
+  it("still refuses a file with nothing but binary content", async () => {
+    await expect(run(Buffer.alloc(4096, 0))).rejects.toThrow(/not an apk database \(binary content\)/);
+  });
+});

@@ -2,6 +2,7 @@
 import { VigilError } from "../../core/errors.js";
 import type { Distro, Package } from "../../sbom/model.js";
 import { buildPurl, distroQualifier } from "../../sbom/purl.js";
+import { blankBinaryParagraphs } from "../text-db.js";
 import type { Cataloger, CatalogInput, CatalogResult } from "../types.js";
 import { type ApkRecord, parseApkInstalled } from "./installed.js";
 
@@ -31,11 +32,20 @@ async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
   if (file) {
     const buf = await file.read();
     if (buf.length === 0) return { packages, warnings };
-    if (buf.includes(0))
-      throw new VigilError("PACKAGE_DB", `${file.path}: not an apk database (binary content)`);
-    const tail = cutTruncatedTail(buf.toString("utf8"));
-    if (tail.warning) warnings.push(`${file.path}: ${tail.warning}`);
+    // Records holding NUL bytes (a zero-filled block left by a crash) are skipped one by one; a file with
+    // nothing else is not an apk database.
+    const bin = blankBinaryParagraphs(buf.toString("utf8"));
+    const tail = cutTruncatedTail(bin.text);
     const { records, errors } = parseApkInstalled(tail.text);
+    if (records.length === 0 && bin.lines.length > 0)
+      throw new VigilError("PACKAGE_DB", `${file.path}: not an apk database (binary content)`);
+    for (const l of bin.lines.slice(0, MAX_WARNINGS))
+      warnings.push(`${file.path}: record at line ${l} skipped: binary content (NUL bytes)`);
+    if (bin.lines.length > MAX_WARNINGS)
+      warnings.push(
+        `${file.path}: ${bin.lines.length - MAX_WARNINGS} more records with binary content skipped`,
+      );
+    if (tail.warning) warnings.push(`${file.path}: ${tail.warning}`);
     if (records.length === 0 && (errors.length > 0 || tail.warning)) {
       throw new VigilError(
         "PACKAGE_DB",

@@ -5,6 +5,7 @@
 import { VigilError } from "../../core/errors.js";
 import type { Distro, Package } from "../../sbom/model.js";
 import { buildPurl, distroQualifier } from "../../sbom/purl.js";
+import { blankBinaryParagraphs } from "../text-db.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { parseControl } from "./control.js";
 import { licensesFromCopyright } from "./copyright.js";
@@ -77,14 +78,13 @@ async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
     const buf = await file.read();
     const isMain = file.path === DPKG_STATUS;
     if (buf.length === 0) continue;
-    if (buf.includes(0)) {
-      const msg = `${file.path}: not a dpkg status file (binary content)`;
-      if (isMain) throw new VigilError("PACKAGE_DB", msg);
-      warnings.push(msg);
-      continue;
-    }
-    const tail = cutTruncatedTail(buf.toString("utf8"));
-    const fileWarnings: string[] = [];
+    // Stanzas holding NUL bytes (a zero-filled block left by a crash) are skipped one by one; a file
+    // with nothing else is not a status file.
+    const bin = blankBinaryParagraphs(buf.toString("utf8"));
+    const tail = cutTruncatedTail(bin.text);
+    const fileWarnings: string[] = bin.lines.map(
+      (l) => `${file.path}: stanza at line ${l} skipped: binary content (NUL bytes)`,
+    );
     if (tail.warning) fileWarnings.push(`${file.path}: ${tail.warning}`);
     const { stanzas, errors } = parseControl(tail.text, { fields: STATUS_FIELDS });
     fileWarnings.push(...errors.map((e) => `${file.path}: stanza at line ${e.line} skipped: ${e.reason}`));
@@ -97,6 +97,12 @@ async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
       }
       kept++;
       if (isInstalled(rec.status)) found.push({ rec, file });
+    }
+    if (kept === 0 && bin.lines.length > 0) {
+      const msg = `${file.path}: not a dpkg status file (binary content)`;
+      if (isMain) throw new VigilError("PACKAGE_DB", msg);
+      warnings.push(msg);
+      continue;
     }
     if (isMain && kept === 0 && fileWarnings.length > 0) {
       throw new VigilError(

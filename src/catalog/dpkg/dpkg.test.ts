@@ -321,6 +321,30 @@ describe("bad input", () => {
     }
   });
 
+  it("skips the stanzas a block of zeros fell into, with a warning each, and keeps the rest", async () => {
+    const text = readFileSync(pkgdbPath("dpkg/claircore/texlive.status"));
+    // A 4 KiB block zeroed in the middle of the file, as a crash can leave one.
+    const hole = Buffer.from(text);
+    const at = hole.indexOf("\nPackage: ", hole.length >> 1) + 100;
+    hole.fill(0, at, at + 4096);
+    const r = await run([memoryFileRef(DPKG_STATUS, hole)]);
+    expect(r.packages.length).toBeGreaterThan(340);
+    expect(r.packages.length).toBeLessThan(357);
+    expect(r.warnings.length).toBeGreaterThan(0);
+    for (const w of r.warnings)
+      expect(w).toMatch(
+        /^\/var\/lib\/dpkg\/status: stanza at line \d+ skipped: binary content \(NUL bytes\)$/,
+      );
+    // Every package kept is one of the intact file's, unchanged.
+    const all = new Map((await run([memoryFileRef(DPKG_STATUS, text)])).packages.map((p) => [p.id, p]));
+    for (const p of r.packages) expect(p).toEqual(all.get(p.id));
+    // Zeros appended after the last stanza (a file extended but never written): nothing is lost.
+    const tail = Buffer.concat([text, Buffer.alloc(8192)]);
+    const t = await run([memoryFileRef(DPKG_STATUS, tail)]);
+    expect(t.packages).toHaveLength(357);
+    expect(t.warnings).toEqual([expect.stringMatching(/stanza at line \d+ skipped: binary content/)]);
+  });
+
   it("an empty status file is simply empty", async () => {
     expect((await run([memoryFileRef(DPKG_STATUS, "")])).packages).toEqual([]);
     expect((await run([statusOf("dpkg/osv-scalibr/dpkg/empty")])).packages).toEqual([]);
