@@ -173,6 +173,19 @@ describe("apk cataloger on damaged databases", () => {
     for (const p of r.packages) expect(p).toEqual(all.get(p.id));
   });
 
+  it("skips two records that ran together (a lost blank line) with a warning", async () => {
+    const text = db("apk/osv-scalibr/installed").toString("utf8");
+    const intact = await run(text);
+    const gap = text.indexOf("\n\nC:", text.length >> 1);
+    const r = await run(`${text.slice(0, gap)}\n${text.slice(gap + 2)}`);
+    expect(r.packages).toHaveLength(intact.packages.length - 2);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^\/lib\/apk\/db\/installed: record at line \d+ skipped: line \d+ repeats the P: line \(two records run together\?\)$/,
+      ),
+    ]);
+  });
+
   it("still refuses a file with nothing but binary content", async () => {
     await expect(run(Buffer.alloc(4096, 0))).rejects.toThrow(/not an apk database \(binary content\)/);
   });

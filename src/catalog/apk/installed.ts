@@ -90,10 +90,15 @@ export function parseApkInstalled(text: string): ParsedApk {
     const v = text.slice(lineStart + 2, lineEnd);
     switch (key) {
       case "P":
-        cur.name = v;
-        break;
       case "V":
-        cur.version = v;
+        // A record names one package: a second P or V line means two records ran together (a lost blank
+        // line), and either package's fields may be the other's.
+        if ((key === "P" ? cur.name : cur.version) !== undefined) {
+          bad = `line ${lineNo} repeats the ${key}: line (two records run together?)`;
+          continue;
+        }
+        if (key === "P") cur.name = v;
+        else cur.version = v;
         break;
       case "A":
         cur.arch = v;

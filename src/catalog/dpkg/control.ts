@@ -107,7 +107,16 @@ export function parseControl(text: string, opts: ParseControlOptions = {}): Pars
     }
     lastField = name;
     lastKept = keep === undefined || keep.has(name);
-    if (lastKept) fields.set(name, text.slice(colon + 1, lineEnd).trim());
+    if (lastKept) {
+      // dpkg refuses a field given twice in a stanza; in a status file it means two stanzas ran
+      // together (a lost blank line), and either package's fields may be the other's.
+      if (fields.has(name)) {
+        bad = `line ${lineNo} repeats the ${name} field (two stanzas run together?)`;
+        pos = end + 1;
+        continue;
+      }
+      fields.set(name, text.slice(colon + 1, lineEnd).trim());
+    }
     pos = end + 1;
   }
   flush();

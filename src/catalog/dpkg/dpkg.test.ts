@@ -345,6 +345,20 @@ describe("bad input", () => {
     expect(t.warnings).toEqual([expect.stringMatching(/stanza at line \d+ skipped: binary content/)]);
   });
 
+  it("skips two stanzas that ran together (a lost blank line) with a warning, not one of them silently", async () => {
+    const text = readFileSync(pkgdbPath("dpkg/claircore/texlive.status"), "utf8");
+    const intact = await run([memoryFileRef(DPKG_STATUS, text)]);
+    const gap = text.indexOf("\n\nPackage: ", text.length >> 1);
+    const joined = `${text.slice(0, gap)}\n${text.slice(gap + 2)}`;
+    const r = await run([memoryFileRef(DPKG_STATUS, joined)]);
+    expect(r.packages).toHaveLength(intact.packages.length - 2);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^\/var\/lib\/dpkg\/status: stanza at line \d+ skipped: line \d+ repeats the Package field \(two stanzas run together\?\)$/,
+      ),
+    ]);
+  });
+
   it("an empty status file is simply empty", async () => {
     expect((await run([memoryFileRef(DPKG_STATUS, "")])).packages).toEqual([]);
     expect((await run([statusOf("dpkg/osv-scalibr/dpkg/empty")])).packages).toEqual([]);
