@@ -6,6 +6,7 @@
  */
 
 const HASH_MAGIC = 0x061561;
+const P_INVALID = 0;
 const P_HASH_UNSORTED = 2;
 const P_OVERFLOW = 7;
 const P_HASHMETA = 8;
@@ -75,6 +76,8 @@ export function readBdbHash(buf: Buffer): BdbResult {
       usedOverflow[pg] = 1;
       const base = pg * pageSize;
       if (buf[base + 25] !== P_OVERFLOW) return `page ${pg} in an overflow chain is not an overflow page`;
+      if (u32(base + 8) !== pg)
+        return `overflow page ${pg} says it is page ${u32(base + 8)} (shifted or corrupt data)`;
       // Overflow pages are doubly linked: a page must point back at the one that led to it.
       if (u32(base + 12) !== prev)
         return `overflow page ${pg} does not link back to page ${prev} (chain broken or looping)`;
@@ -98,10 +101,21 @@ export function readBdbHash(buf: Buffer): BdbResult {
   };
 
   const values: BdbValue[] = [];
+  // Pages that are none of a hash database's (free, hash, overflow): bytes inserted or lost earlier in
+  // the file shift every later page, and a walk that skipped them would find nothing and say nothing.
+  let foreign = 0;
   for (let pg = 1; pg < nPages; pg++) {
     const base = pg * pageSize;
     const type = buf[base + 25];
-    if (type !== P_HASH && type !== P_HASH_UNSORTED) continue;
+    if (type !== P_HASH && type !== P_HASH_UNSORTED) {
+      if (type !== P_INVALID && type !== P_OVERFLOW) foreign++;
+      continue;
+    }
+    // Every page header carries its own page number.
+    if (u32(base + 8) !== pg) {
+      errors.push(`hash page ${pg} says it is page ${u32(base + 8)} (shifted or corrupt data)`);
+      continue;
+    }
     const entries = u16(base + 20);
     if (PAGE_HEADER + entries * 2 > pageSize) {
       errors.push(`hash page ${pg} claims ${entries} entries`);
@@ -137,5 +151,7 @@ export function readBdbHash(buf: Buffer): BdbResult {
       // H_DUPLICATE / H_OFFDUP do not occur in rpm's Packages database.
     }
   }
+  if (foreign > 0)
+    errors.push(`${foreign} of ${nPages - 1} pages are not hash database pages (shifted or corrupt data)`);
   return { values, errors, littleEndian: le };
 }

@@ -314,6 +314,31 @@ describe("rpm bad input", () => {
     });
   }
 
+  it("bytes inserted into a BerkeleyDB file (every later page shifted) are an error, not an empty list", async () => {
+    const full = read(BDB_LIBUUID);
+    // 3,154 bytes of the file copied in at offset 5,893: no page after the first lines up any more.
+    const shifted = Buffer.concat([
+      full.subarray(0, 5893),
+      full.subarray(74065, 74065 + 3154),
+      full.subarray(5893),
+    ]);
+    const err = await run([ref("/var/lib/rpm/Packages", shifted)]).catch((e: unknown) => e);
+    expect(isVigilError(err) && err.code === "PACKAGE_DB", String(err)).toBe(true);
+    expect((err as Error).message).toMatch(
+      /^\/var\/lib\/rpm\/Packages: no readable package in the rpm database \(.*shifted or corrupt data/,
+    );
+    // A hash page whose header names another page number is skipped with a warning.
+    const moved = Buffer.from(full);
+    const pageSize = moved.readUInt32LE(20);
+    const hashPage = [...Array(Math.floor(moved.length / pageSize)).keys()].find(
+      (p) => p > 0 && moved[p * pageSize + 25] === 13,
+    )!;
+    moved.writeUInt32LE(hashPage + 7, hashPage * pageSize + 8);
+    const out = await run([ref("/var/lib/rpm/Packages", moved)]).catch((e: unknown) => e);
+    const text = isVigilError(out) ? out.message : (out as { warnings: string[] }).warnings.join("\n");
+    expect(text).toContain(`hash page ${hashPage} says it is page ${hashPage + 7} (shifted or corrupt data)`);
+  });
+
   it("a damaged header blob in NDB skips that package only, with a warning naming it", async () => {
     const buf = Buffer.from(read(NDB_SLE));
     const first = readNdb(buf).values[3]!;
