@@ -32,7 +32,7 @@ async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
   if (file) {
     const buf = await file.read();
     if (buf.length === 0) return { packages, warnings };
-    // Records holding NUL bytes (a zero-filled block left by a crash) are skipped one by one; a file with
+    // Records holding binary bytes (a zero-filled block left by a crash) are skipped one by one; a file with
     // nothing else is not an apk database.
     const bin = blankBinaryParagraphs(buf.toString("utf8"));
     const tail = cutTruncatedTail(bin.text);
@@ -40,7 +40,7 @@ async function catalogApk(input: CatalogInput): Promise<CatalogResult> {
     if (records.length === 0 && bin.lines.length > 0)
       throw new VigilError("PACKAGE_DB", `${file.path}: not an apk database (binary content)`);
     for (const l of bin.lines.slice(0, MAX_WARNINGS))
-      warnings.push(`${file.path}: record at line ${l} skipped: binary content (NUL bytes)`);
+      warnings.push(`${file.path}: record at line ${l} skipped: binary content (NUL bytes or invalid UTF-8)`);
     if (bin.lines.length > MAX_WARNINGS)
       warnings.push(
         `${file.path}: ${bin.lines.length - MAX_WARNINGS} more records with binary content skipped`,

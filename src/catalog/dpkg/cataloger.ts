@@ -78,12 +78,12 @@ async function catalogDpkg(input: CatalogInput): Promise<CatalogResult> {
     const buf = await file.read();
     const isMain = file.path === DPKG_STATUS;
     if (buf.length === 0) continue;
-    // Stanzas holding NUL bytes (a zero-filled block left by a crash) are skipped one by one; a file
+    // Stanzas holding binary bytes (a zero-filled block left by a crash) are skipped one by one; a file
     // with nothing else is not a status file.
     const bin = blankBinaryParagraphs(buf.toString("utf8"));
     const tail = cutTruncatedTail(bin.text);
     const fileWarnings: string[] = bin.lines.map(
-      (l) => `${file.path}: stanza at line ${l} skipped: binary content (NUL bytes)`,
+      (l) => `${file.path}: stanza at line ${l} skipped: binary content (NUL bytes or invalid UTF-8)`,
     );
     if (tail.warning) fileWarnings.push(`${file.path}: ${tail.warning}`);
     const { stanzas, errors } = parseControl(tail.text, { fields: STATUS_FIELDS });

@@ -333,11 +333,27 @@ describe("bad input", () => {
     expect(r.warnings.length).toBeGreaterThan(0);
     for (const w of r.warnings)
       expect(w).toMatch(
-        /^\/var\/lib\/dpkg\/status: stanza at line \d+ skipped: binary content \(NUL bytes\)$/,
+        /^\/var\/lib\/dpkg\/status: stanza at line \d+ skipped: binary content \(NUL bytes or invalid UTF-8\)$/,
       );
     // Every package kept is one of the intact file's, unchanged.
     const all = new Map((await run([memoryFileRef(DPKG_STATUS, text)])).packages.map((p) => [p.id, p]));
     for (const p of r.packages) expect(p).toEqual(all.get(p.id));
+    // The same with 0xff bytes (an erased flash block): not UTF-8 for hundreds of bytes.
+    const erased = Buffer.from(text);
+    erased.fill(0xff, at, at + 600);
+    const e = await run([memoryFileRef(DPKG_STATUS, erased)]);
+    expect(e.packages.length).toBeLessThan(357);
+    expect(e.warnings.length).toBeGreaterThan(0);
+    for (const w of e.warnings) expect(w).toMatch(/skipped: binary content/);
+    for (const p of e.packages) expect(p).toEqual(all.get(p.id));
+    // A maintainer's name in Latin-1 (one byte that is not UTF-8) is legacy text, not damage.
+    const latin1 = Buffer.from(
+      text.toString("latin1").replace("Maintainer: Ubuntu Developers", "Maintainer: Jos\u00e9 Developers"),
+      "latin1",
+    );
+    const l = await run([memoryFileRef(DPKG_STATUS, latin1)]);
+    expect(l.packages).toHaveLength(357);
+    expect(l.warnings).toEqual([]);
     // Zeros appended after the last stanza (a file extended but never written): nothing is lost.
     const tail = Buffer.concat([text, Buffer.alloc(8192)]);
     const t = await run([memoryFileRef(DPKG_STATUS, tail)]);
