@@ -1,5 +1,5 @@
 import { isVigilError } from "../core/errors.js";
-import { sanitizeTerminal } from "../core/logger.js";
+import { oneLine } from "../core/logger.js";
 
 /** Exit code a command action asks for (set by actions through `setExitCode`). */
 let requestedExit = 0;
@@ -30,12 +30,12 @@ export async function runWithErrors(fn: () => Promise<unknown>): Promise<number>
       return 64; // usage error; commander already printed the message
     }
     if (isVigilError(err)) {
-      process.stderr.write(`vigil: ${sanitizeTerminal(err.message)}\n`);
+      process.stderr.write(`vigil: ${oneLine(err.message)}\n`);
       if (process.env.VIGIL_DEBUG === "1" && err.stack) process.stderr.write(`${err.stack}\n`);
       return err.exitCode;
     }
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`vigil: internal error: ${sanitizeTerminal(msg)}\n`);
+    process.stderr.write(`vigil: internal error: ${oneLine(msg)}\n`);
     if (process.env.VIGIL_DEBUG === "1" && err instanceof Error && err.stack)
       process.stderr.write(`${err.stack}\n`);
     return 1;

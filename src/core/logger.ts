@@ -26,6 +26,15 @@ export function sanitizeTerminal(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
 }
 
+/**
+ * A message as one terminal line: control characters dropped (as sanitizeTerminal), and every line
+ * break with the indentation around it turned into one space. Error and warning lines stay one line
+ * even when they quote input (JSON.parse quotes the text around a syntax error, line breaks included).
+ */
+export function oneLine(text: string): string {
+  return sanitizeTerminal(text.replace(/[ \t]*\r?\n[ \t\r\n]*/g, " ")).replace(/\t/g, " ");
+}
+
 export function createLogger(
   opts: { quiet?: boolean; verbose?: boolean; stream?: NodeJS.WritableStream } = {},
 ): Logger {
@@ -50,7 +59,7 @@ export function createLogger(
     warn(message) {
       warnings.push(message);
       clearStatus();
-      if (!opts.quiet) stream.write(`    ! ${sanitizeTerminal(message)}\n`);
+      if (!opts.quiet) stream.write(`    ! ${oneLine(message)}\n`);
     },
     status(message) {
       if (!interactive) return;
