@@ -180,6 +180,16 @@ export async function buildSnapshot(opts: BuildOptions): Promise<SnapshotManifes
         const why = feedStats.flatMap((s) => s.skippedExamples)[0] ?? sourceSkips[0] ?? "no records";
         throw new VigilError("FEED", `feed source ${label}: no valid records (${why})`);
       }
+      // A feed of which nothing was read (a Debian tracker or KEV catalog cut short in download, beside
+      // other feeds that read well) would build a snapshot silently missing that feed's advisories: every
+      // package it covers would match nothing. That is a failed feed, not a few malformed records.
+      for (const s of feedStats) {
+        if (s.records === 0 && s.skipped > 0)
+          throw new VigilError(
+            "FEED",
+            `feed source ${label}: ${s.feed}: no valid record (${s.skipped} malformed: ${s.skippedExamples[0] ?? "?"})`,
+          );
+      }
       if (fileErrors) {
         const s = feedStats[0]!;
         s.skipped += fileErrors;

@@ -1,4 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -149,6 +159,25 @@ describe("snapshot build failures", () => {
     const s = openSnapshot(join(dir, "m.sqlite"));
     expect(s.getAdvisory("OK-2'); DROP TABLE advisories;--")!.id).toContain("DROP TABLE");
     s.close();
+  });
+
+  it("fails the build when one feed of a source yields nothing but malformed records", async () => {
+    // A directory of feeds where the Debian tracker file was cut short: the other feeds read well, but a
+    // snapshot without Debian's data would match no Debian package. No snapshot is written.
+    const src = join(dir, "cut-feeds");
+    mkdirSync(src, { recursive: true });
+    const tracker = readFileSync(`${ADV}debian/vunnel-sample/test-fixtures/input/debian.json`);
+    writeFileSync(join(src, "debian-tracker.json"), tracker.subarray(0, tracker.length >> 1));
+    for (const f of readdirSync(`${ADV}osv/ghsa-sample`))
+      copyFileSync(`${ADV}osv/ghsa-sample/${f}`, join(src, f));
+    const out = join(dir, "cut.sqlite");
+    const err = await buildSnapshot({ sources: [src], out }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).code).toBe("FEED");
+    expect((err as VigilError).message).toMatch(
+      /cut-feeds: debian-tracker: no valid record \(1 malformed: .*invalid JSON/,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 
   it("rejects a file that is not a snapshot", () => {
