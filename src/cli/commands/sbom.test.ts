@@ -156,10 +156,7 @@ describe("vigil sbom on bad input: one line, documented exit code, no stack trac
   it("an SBOM file whose JSON breaks across lines gives one line, without the input's control characters", () => {
     // JSON.parse quotes the text around the error, line breaks and all; a hostile file puts escapes there.
     const f = join(work, "broken-sbom.json");
-    writeFileSync(
-      f,
-      '{\n  "schemaVersion": "1.0",\n  "packages":\n    \u001b[31m\n  [\n  ]\n}\n',
-    );
+    writeFileSync(f, '{\n  "schemaVersion": "1.0",\n  "packages":\n    \u001b[31m\n  [\n  ]\n}\n');
     const r = vigil("sbom", `sbom://${f}`);
     expectOneLineError(r, 67, /not valid JSON \(.*\)$/);
     expect(r.stderr).not.toContain("\u001b");
