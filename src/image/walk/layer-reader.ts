@@ -313,7 +313,7 @@ async function streamPass(
     if (opts.verify && err.code === "CORRUPT") {
       // Bytes that fail to decompress or parse are often bytes that changed since the blob was written:
       // when the local file's digest does not match either, that is the cause to report.
-      const got = await localDigestMismatch(image, layer, compression);
+      const got = await localDigestMismatch(image, layer, compression, ctx.signal);
       if (got !== undefined) {
         throw new VigilError(
           "DIGEST_MISMATCH",
@@ -344,12 +344,14 @@ async function streamPass(
 
 /**
  * The digest of a local layer blob when it differs from the one the manifest gives, else undefined (a
- * match, no local file, no stored digest to compare with, or the file cannot be hashed).
+ * match, no local file, no stored digest to compare with, the file cannot be hashed, or the walk was
+ * aborted meanwhile).
  */
 async function localDigestMismatch(
   image: OpenedImage,
   layer: LayerDescriptor,
   compression: Compression,
+  signal: AbortSignal,
 ): Promise<string | undefined> {
   // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
   if (!layer.digest.startsWith("sha256:") || (compression !== "none" && layer.digest === layer.diffId))
@@ -357,7 +359,7 @@ async function localDigestMismatch(
   try {
     const range = await image.layerFile?.(layer);
     if (!range) return undefined;
-    const got = await hashFileRange(range);
+    const got = await hashFileRange(range, signal); // a walk aborted meanwhile keeps its first error
     return got === layer.digest ? undefined : got;
   } catch {
     return undefined;
