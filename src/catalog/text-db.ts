@@ -8,7 +8,7 @@
 const BINARY = /\u0000|\uFFFD{32}/;
 
 /**
- * Blanks out every paragraph (a run of non-empty lines between blank lines) that holds binary bytes:
+ * Blanks out every paragraph (a run of lines between blank lines) that holds binary bytes:
  * a block of zeros that a crash or a damaged disk left inside a text database (or of 0xff, an erased
  * flash block), or a binary file at its path. Blanked lines stay as empty lines, so later line numbers
  * still hold. Returns the text and the first line (1-based) of each paragraph blanked, in order.
@@ -16,18 +16,20 @@ const BINARY = /\u0000|\uFFFD{32}/;
 export function blankBinaryParagraphs(text: string): { text: string; lines: number[] } {
   if (!BINARY.test(text)) return { text, lines: [] };
   const src = text.split("\n");
+  // Blank as the parsers read it: empty, or only spaces, tabs and a carriage return.
+  const blank = (line: string) => /^[ \t\r]*$/.test(line);
   const out: string[] = new Array(src.length);
   const lines: number[] = [];
   let i = 0;
   while (i < src.length) {
-    if (src[i] === "" || src[i] === "\r") {
+    if (blank(src[i]!)) {
       out[i] = src[i]!;
       i++;
       continue;
     }
     let j = i;
     let binary = false;
-    while (j < src.length && src[j] !== "" && src[j] !== "\r") {
+    while (j < src.length && !blank(src[j]!)) {
       if (BINARY.test(src[j]!)) binary = true;
       j++;
     }
