@@ -375,6 +375,40 @@ describe("bad input", () => {
     ]);
   });
 
+  it("seeded damage never crashes; a zeroed block only ever removes packages, each with a warning", async () => {
+    const text = readFileSync(pkgdbPath("dpkg/claircore/texlive.status"));
+    const all = new Map((await run([memoryFileRef(DPKG_STATUS, text)])).packages.map((p) => [p.id, p]));
+    let seed = 2024;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 60; round++) {
+      const b = Buffer.from(text);
+      const at = rnd(b.length);
+      const kind = round % 3;
+      let damaged: Buffer = b;
+      if (kind === 0) b.fill(0, at, Math.min(b.length, at + 1 + rnd(4096)));
+      else if (kind === 1) for (let k = 0; k < 16; k++) b[rnd(b.length)] = rnd(256);
+      else
+        damaged = Buffer.concat([
+          b.subarray(0, at),
+          b.subarray(rnd(b.length), rnd(b.length)),
+          b.subarray(at),
+        ]);
+      const out = await run([memoryFileRef(DPKG_STATUS, damaged)]).catch((e: unknown) => e);
+      if (out instanceof Error) {
+        expect(isVigilError(out) && out.code === "PACKAGE_DB", String(out)).toBe(true);
+        continue;
+      }
+      const r = out as Awaited<ReturnType<typeof run>>;
+      if (kind === 0) {
+        for (const p of r.packages) expect(p).toEqual(all.get(p.id));
+        if (r.packages.length < all.size) expect(r.warnings.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it("an empty status file is simply empty", async () => {
     expect((await run([memoryFileRef(DPKG_STATUS, "")])).packages).toEqual([]);
     expect((await run([statusOf("dpkg/osv-scalibr/dpkg/empty")])).packages).toEqual([]);
