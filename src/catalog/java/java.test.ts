@@ -281,6 +281,27 @@ describe("bad input", () => {
     expect(r.warnings[2]).toMatch(/^\/app\/junk\.jar: /);
   });
 
+  it("does not read an entry whose bytes fail the archive's CRC-32 (a damaged version stays unread)", async () => {
+    const jar = await makeZip([
+      {
+        name: "META-INF/maven/org.example/lib/pom.properties",
+        data: pom("org.example", "lib", "1.2.3"),
+        store: true,
+      },
+    ]);
+    // Turn "1.2.3" into "1.2.7" in the stored bytes: the zip still opens and the entry still inflates.
+    const at = jar.indexOf("version=1.2.3") + "version=1.2.".length;
+    const damaged = Buffer.from(jar);
+    damaged[at] = "7".charCodeAt(0);
+    const good = await javaCataloger.catalog(catalogInput([bufferFileRef(jar, "/app/lib.jar")]));
+    expect(good.packages.map((p) => p.purl)).toEqual(["pkg:maven/org.example/lib@1.2.3"]);
+    const r = await javaCataloger.catalog(catalogInput([bufferFileRef(damaged, "/app/lib.jar")]));
+    expect(r.packages.map((p) => p.purl)).not.toContain("pkg:maven/org.example/lib@1.2.7");
+    expect(r.warnings).toEqual([
+      "/app/lib.jar!META-INF/maven/org.example/lib/pom.properties: CRC-32 mismatch (damaged archive)",
+    ]);
+  });
+
   it("refuses a zip bomb inside a jar (huge nested jar and huge pom.properties) and keeps the rest", async () => {
     const zeros = Buffer.alloc(20 * 1024 ** 2);
     const app = await makeZip([

@@ -3,6 +3,7 @@
  * the central directory and the entries asked for), with the limits a hostile archive needs.
  */
 import { Readable } from "node:stream";
+import { crc32 } from "node:zlib";
 import type yauzlTypes from "yauzl";
 import { lazyModule } from "../../core/lazy.js";
 import { type ByteSource, bufferSource, sliceSource } from "../binary/byte-source.js";
@@ -88,7 +89,10 @@ let SourceReader: ReturnType<typeof makeSourceReader> | undefined;
 
 export interface OpenedZip {
   entries: ZipEntryInfo[];
-  /** Whole (decompressed) content of an entry, refusing more than `maxBytes`. */
+  /**
+   * Whole (decompressed) content of an entry, refusing more than `maxBytes` and bytes that fail the
+   * entry's CRC-32. Errors of one entry do not name it: the caller prefixes `archive!entry: `.
+   */
   readEntry(entry: ZipEntryInfo, maxBytes: number): Promise<Buffer>;
   /**
    * The entry as a ByteSource: a stored entry is a slice of this archive (no copy); a deflated one is
@@ -141,13 +145,13 @@ export async function openZip(
   }
 
   function checkLimits(entry: ZipEntryInfo, maxBytes: number): void {
-    if (entry.encrypted) throw new Error(`${entry.name}: encrypted entry`);
+    if (entry.encrypted) throw new Error(`encrypted entry`);
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-      throw new Error(`${entry.name}: unsupported compression method ${entry.compressionMethod}`);
+      throw new Error(`unsupported compression method ${entry.compressionMethod}`);
     }
     if (entry.uncompressedSize > maxBytes) {
       throw new ZipLimitError(
-        `${entry.name}: ${entry.uncompressedSize} bytes uncompressed exceeds the ${maxBytes}-byte limit`,
+        `${entry.uncompressedSize} bytes uncompressed exceeds the ${maxBytes}-byte limit`,
       );
     }
     if (
@@ -155,7 +159,7 @@ export async function openZip(
       entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio
     ) {
       throw new ZipLimitError(
-        `${entry.name}: compression ratio ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} exceeds ${limits.maxRatio} (zip bomb?)`,
+        `compression ratio ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} exceeds ${limits.maxRatio} (zip bomb?)`,
       );
     }
   }
@@ -173,11 +177,15 @@ export async function openZip(
       total += chunk.length;
       if (total > maxBytes) {
         stream.destroy();
-        throw new ZipLimitError(`${entry.name}: more than ${maxBytes} bytes when inflated`);
+        throw new ZipLimitError(`more than ${maxBytes} bytes when inflated`);
       }
       chunks.push(chunk);
     }
-    return Buffer.concat(chunks, total);
+    const buf = Buffer.concat(chunks, total);
+    // yauzl checks sizes but not the CRC-32 the archive stores for each entry: a damaged byte in a
+    // pom.properties or a manifest would otherwise read as another version or another name.
+    if (crc32(buf) >>> 0 !== entry.raw.crc32 >>> 0) throw new Error(`CRC-32 mismatch (damaged archive)`);
+    return buf;
   }
 
   async function entrySource(entry: ZipEntryInfo, maxBytes: number): Promise<ByteSource> {
@@ -186,11 +194,10 @@ export async function openZip(
       const off = entry.raw.relativeOffsetOfLocalHeader;
       const header = await source.read(off, off + 30);
       if (header.length < 30 || header.readUInt32LE(0) !== 0x04034b50) {
-        throw new Error(`${entry.name}: invalid local file header`);
+        throw new Error(`invalid local file header`);
       }
       const dataStart = off + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-      if (dataStart + entry.compressedSize > source.size)
-        throw new Error(`${entry.name}: data past end of archive`);
+      if (dataStart + entry.compressedSize > source.size) throw new Error(`data past end of archive`);
       return sliceSource(source, dataStart, entry.compressedSize);
     }
     return bufferSource(await readEntry(entry, maxBytes));
