@@ -4,9 +4,13 @@
  * (tag, type, offset, count; all BE), then `dl` bytes of data. Only the tags Vigil needs are decoded,
  * each bounds-checked: a hostile header yields an error string, never an out-of-range read.
  */
+import { createHash } from "node:crypto";
 
 export const TAG = {
+  HEADERIMMUTABLE: 63,
   SIGMD5: 261,
+  SHA1HEADER: 269,
+  SHA256HEADER: 273,
   NAME: 1000,
   VERSION: 1001,
   RELEASE: 1002,
@@ -176,6 +180,8 @@ function parse(blob: Buffer): RpmHeader {
     return blob.subarray(start, start + e.count);
   };
 
+  checkDigest(blob, il, dataStart, dl, entries, str);
+
   const name = str(TAG.NAME);
   if (!name) throw new HeaderError("no NAME tag");
   const version = str(TAG.VERSION);
@@ -220,4 +226,47 @@ function parse(blob: Buffer): RpmHeader {
     if (old) h.files = old;
   }
   return h;
+}
+
+const HEADER_MAGIC = Buffer.from([0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0]);
+
+/**
+ * rpm stores, with each installed header, the SHA-256 (and SHA-1) of the header's immutable region: the
+ * package's own tags, name and version among them, as the package file carried them. The region is the
+ * first `ril` index entries and `rdl` data bytes, given by the trailer that the HEADERIMMUTABLE entry (the
+ * first) points at; the digest covers the header magic, `ril`, `rdl`, those entries and that data. A
+ * mismatch means the header was damaged after rpm wrote it: without this check a flipped byte in a version
+ * would read as another version. Headers without a region (rpm before 4.0) or a digest are not checked.
+ */
+function checkDigest(
+  blob: Buffer,
+  il: number,
+  dataStart: number,
+  dl: number,
+  entries: Map<number, Entry>,
+  str: (tag: number) => string | undefined,
+): void {
+  if (blob.readUInt32BE(8) !== TAG.HEADERIMMUTABLE) return;
+  const sha256 = entries.has(TAG.SHA256HEADER) ? str(TAG.SHA256HEADER) : undefined;
+  const sha1 = sha256 === undefined && entries.has(TAG.SHA1HEADER) ? str(TAG.SHA1HEADER) : undefined;
+  if (sha256 === undefined && sha1 === undefined) return;
+  const region = blob.readUInt32BE(16); // the first entry's data offset: the region trailer
+  if (blob.readUInt32BE(12) !== TYPE.BIN || region + 16 > dl)
+    throw new HeaderError("bad immutable region entry (damaged header)");
+  const trailer = blob.readInt32BE(dataStart + region + 8);
+  const ril = -trailer / 16;
+  if (!Number.isInteger(ril) || ril < 1 || ril > il)
+    throw new HeaderError("bad immutable region trailer (damaged header)");
+  const rdl = region + 16;
+  const counts = Buffer.alloc(8);
+  counts.writeUInt32BE(ril, 0);
+  counts.writeUInt32BE(rdl, 4);
+  const h = createHash(sha256 !== undefined ? "sha256" : "sha1")
+    .update(HEADER_MAGIC)
+    .update(counts)
+    .update(blob.subarray(8, 8 + ril * 16))
+    .update(blob.subarray(dataStart, dataStart + rdl))
+    .digest("hex");
+  if (h !== (sha256 ?? sha1)!.toLowerCase())
+    throw new HeaderError(`header ${sha256 !== undefined ? "SHA-256" : "SHA-1"} mismatch (damaged database)`);
 }

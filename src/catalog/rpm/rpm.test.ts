@@ -339,6 +339,27 @@ describe("rpm bad input", () => {
     expect(text).toContain(`hash page ${hashPage} says it is page ${hashPage + 7} (shifted or corrupt data)`);
   });
 
+  it("a header whose bytes no longer match rpm's own SHA-256 of it is skipped, not read as another version", async () => {
+    const intact = await run([ref("/var/lib/rpm/Packages.db", NDB_SLE)], SLE);
+    const buf = Buffer.from(read(NDB_SLE));
+    const blob = readNdb(buf).values[5]!.value;
+    const at = blob.byteOffset - buf.byteOffset;
+    const name = parseRpmHeader(blob);
+    if (typeof name === "string") throw new Error(name);
+    // Change the version's first digit inside the stored header (a damaged disk block would).
+    const v = buf.indexOf(Buffer.from(`\0${name.version}\0`), at) + 1;
+    expect(v).toBeGreaterThan(at);
+    buf[v] = buf[v] === 0x39 ? 0x38 : 0x39;
+    const r = await run([ref("/var/lib/rpm/Packages.db", buf)], SLE);
+    expect(r.packages).toHaveLength(intact.packages.length - 1);
+    expect(r.packages.map((p) => p.name)).not.toContain(name.name);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^\/var\/lib\/rpm\/Packages\.db: package \d+ skipped: header SHA-256 mismatch \(damaged database\)$/,
+      ),
+    ]);
+  });
+
   it("a damaged header blob in NDB skips that package only, with a warning naming it", async () => {
     const buf = Buffer.from(read(NDB_SLE));
     const first = readNdb(buf).values[3]!;
