@@ -103,6 +103,37 @@ describe("npm lockfile parsers against Trivy's goldens", () => {
       expect(v1.records.length, base).toBeGreaterThan(0);
     }
   });
+  it("a lockfile that lost its package tree says so; an empty npm 6 lockfile and an old shrinkwrap do not", () => {
+    const v3 = {
+      name: "app",
+      lockfileVersion: 3,
+      requires: true,
+      packages: { "": {}, "node_modules/a": { version: "1.0.0" } },
+    };
+    expect(parsePackageLock(JSON.stringify(v3))).toEqual({
+      records: [expect.objectContaining({ name: "a", version: "1.0.0" })],
+      warnings: [],
+    });
+    // A damaged "packages" key (a flipped bit): the v3 tree is gone, and that is a warning, not an empty tree.
+    const damaged = JSON.stringify(v3).replace('"packages"', '"pacjages"');
+    expect(parsePackageLock(damaged)).toEqual({
+      records: [],
+      warnings: ['lockfileVersion 3 without a "packages" object; read from "dependencies"'],
+    });
+    const noVersion = JSON.stringify({ name: "app", requires: true });
+    expect(parsePackageLock(noVersion).warnings).toEqual([
+      'no "lockfileVersion", "packages" or "dependencies": nothing read',
+    ]);
+    // npm 6 leaves `dependencies` out when there are none; npm 4's shrinkwrap has no lockfileVersion.
+    expect(parsePackageLock(JSON.stringify({ name: "app", version: "1.0.0", lockfileVersion: 1 }))).toEqual({
+      records: [],
+      warnings: [],
+    });
+    expect(
+      parsePackageLock(JSON.stringify({ name: "app", dependencies: { a: { version: "1.0.0" } } })).warnings,
+    ).toEqual([]);
+  });
+
   it("bad lockfiles give warnings, not exceptions", () => {
     expect(parsePackageLock("{broken").warnings[0]).toMatch(/not valid JSON/);
     expect(parsePackageLock("null").warnings[0]).toMatch(/not a JSON object/);

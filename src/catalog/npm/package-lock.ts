@@ -22,7 +22,18 @@ export function parsePackageLock(text: string): LockParse {
   if (o.packages && typeof o.packages === "object" && !Array.isArray(o.packages)) {
     return { records: fromPackages(o.packages as Record<string, unknown>, warnings), warnings };
   }
-  if (o.dependencies && typeof o.dependencies === "object" && !Array.isArray(o.dependencies)) {
+  // npm 7 and later (lockfileVersion 2 and 3) keep the whole tree in `packages`, with a "" entry even for a
+  // project without dependencies; a v2+ file without it has lost what it is read for. npm 5 and 6
+  // (version 1) leave `dependencies` out when there are none: that file is simply empty. A shrinkwrap of
+  // npm 4 or older has no lockfileVersion, only `dependencies`.
+  const lockfileVersion = typeof o.lockfileVersion === "number" ? o.lockfileVersion : undefined;
+  const hasDependencies =
+    !!o.dependencies && typeof o.dependencies === "object" && !Array.isArray(o.dependencies);
+  if (lockfileVersion !== undefined && lockfileVersion >= 2)
+    warnings.push(`lockfileVersion ${lockfileVersion} without a "packages" object; read from "dependencies"`);
+  else if (lockfileVersion === undefined && !hasDependencies)
+    warnings.push('no "lockfileVersion", "packages" or "dependencies": nothing read');
+  if (hasDependencies) {
     const records: NpmRecord[] = [];
     fromDependencies(o.dependencies as Record<string, unknown>, "", records, warnings, 0);
     return { records, warnings };
