@@ -1,12 +1,20 @@
 // Bundles the compiled CLI (dist/cli/main.js and every module it imports, dependencies excluded) into
 // one CommonJS file, dist/cli/vigil.cjs, which the `vigil` launcher runs. One file instead of ~100 ES
 // modules saves Node's per-module resolution, loading and linking at every start (docs/benchmarks.md).
+// The pure-JS dependencies listed in bundled-deps.json are bundled too, each into its own file of
+// dist/cli/deps/, loaded on first use (scripts/bundle-entry.cjs); the others load from node_modules.
 // Run by `npm run build` after tsc. The bundle sits beside main.js, so paths taken relative to
 // `import.meta.url` (../../package.json from dist/core, ./commands/ from dist/cli) mean the same.
+import { readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { build } from "esbuild";
 
+const require = createRequire(import.meta.url);
+const { bundledDepFile } = require("./bundled-dep-file.cjs");
+const ids = JSON.parse(readFileSync(new URL("./bundled-deps.json", import.meta.url), "utf8"));
+
 await build({
-  entryPoints: ["dist/cli/main.js"],
+  entryPoints: ["scripts/bundle-entry.cjs"],
   outfile: "dist/cli/vigil.cjs",
   bundle: true,
   format: "cjs",
@@ -21,3 +29,25 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
 });
+
+rmSync("dist/cli/deps", { recursive: true, force: true });
+/** Module ids by package: one file each (see bundled-dep-file.cjs). */
+const byFile = new Map();
+for (const id of ids) byFile.set(bundledDepFile(id), [...(byFile.get(bundledDepFile(id)) ?? []), id]);
+await Promise.all(
+  [...byFile].map(([file, members]) =>
+    build({
+      stdin: {
+        contents: `module.exports = {${members.map((id) => `${JSON.stringify(id)}: require(${JSON.stringify(id)})`).join(", ")}};`,
+        resolveDir: ".",
+        loader: "js",
+      },
+      outfile: `dist/cli/deps/${file}`,
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      logLevel: "warning",
+    }),
+  ),
+);

@@ -4,8 +4,8 @@
  * `commands/<name>.ts` and is imported only when it runs (or when full help is asked for).
  */
 import { readdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { requireModule } from "../core/lazy.js";
 import { vigilVersion } from "../core/version.js";
 import { v8TuningFlags } from "./v8-tuning.js";
 
@@ -71,8 +71,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   // Required, not imported: commander is CommonJS, and an ESM import would also run Node's export lexer
-  // over it at every start.
-  const { Command } = createRequire(import.meta.url)("commander") as typeof import("commander");
+  // over it at every start (the bundle carries its own copy: src/core/lazy.ts).
+  const { Command } = requireModule<typeof import("commander")>("commander");
   const program = new Command("vigil");
   program
     .description("Container image analysis: SBOMs, vulnerabilities and base-image advice, offline-capable")
