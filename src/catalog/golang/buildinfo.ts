@@ -87,6 +87,12 @@ async function findHeader(
     if (!data.subarray(0, 14).equals(MAGIC)) throw new Error("malformed Go build info: bad magic");
     return { data, base: named.offset };
   }
+  // An ELF whose section table names no section the Go linker writes is not a Go program: the search
+  // below would read every C program's data for nothing. (Go's linker always names the section when it
+  // writes a section table; Go's own reader falls back to the data segment for files without one.)
+  if (exe.format === "elf" && exe.sections.length > 0 && !exe.sections.some((s) => isGoSection(s.name))) {
+    return undefined;
+  }
   // No such section (PE, stripped section headers): search the first writable data, 16-byte aligned.
   const areas = [
     ...exe.sections.filter((s) => s.writable && s.size > 0),
@@ -100,6 +106,12 @@ async function findHeader(
     if (i % 16 === 0 && i + 32 <= buf.length) return { data: buf.subarray(i), base: area.offset + i };
   }
   return undefined;
+}
+
+/** Sections only Go's linker writes (`.got` and `.got.plt` are the C toolchain's). */
+const GO_SECTIONS = new Set([".gopclntab", ".gosymtab", ".note.go.buildid", ".noptrdata", ".noptrbss"]);
+function isGoSection(name: string): boolean {
+  return GO_SECTIONS.has(name) || name.startsWith(".go.");
 }
 
 /** `data` starts at file offset `base`; make sure at least `want` bytes (or up to the end of file) are there. */

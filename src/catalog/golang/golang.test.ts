@@ -169,6 +169,28 @@ describe("Go build info from real binaries", () => {
     }
   });
 
+  it("searches the data for build info only in ELFs whose section table shows Go's linker", async () => {
+    const mod = "path\tex.com/old\nmod\tex.com/old\tv1.0.0\th1:abc=\n";
+    const elf = pointerFormatElf("go1.16.15", `${"3077af0c9274150e"}${mod}${"1".repeat(15)}\n`);
+    const renamed = (name: string) => {
+      const b = Buffer.from(elf);
+      const at = b.indexOf("\0.go.buildinfo\0");
+      b.write(name.padEnd(".go.buildinfo".length, "\0"), at + 1, "latin1");
+      return b;
+    };
+    // No `.go.buildinfo` section, but `.gopclntab`: the first writable section is searched, as Go does.
+    expect(await readGoBuildInfo(bufferSource(renamed(".gopclntab")))).toMatchObject({ path: "ex.com/old" });
+    // No section of Go's linker at all: not a Go program, and its data is not read.
+    expect(await readGoBuildInfo(bufferSource(renamed(".got.plt")))).toBeUndefined();
+    // A real C++ program (node): its headers and section names are read, nothing else.
+    const node = readFileSync(process.execPath);
+    const reads: [number, number][] = [];
+    const src = bufferSource(node);
+    const counting = { size: src.size, read: (s: number, e: number) => (reads.push([s, e]), src.read(s, e)) };
+    expect(await readGoBuildInfo(counting)).toBeUndefined();
+    expect(reads).toHaveLength(4); // ELF header, program headers, section headers, section names
+  });
+
   it("reads the old pointer-based format (Go < 1.18) from an ELF built here", async () => {
     const mod =
       "path\tex.com/old\nmod\tex.com/old\tv1.0.0\th1:abc=\ndep\tgolang.org/x/text\tv0.3.7\th1:def=\n";
