@@ -186,7 +186,13 @@ describe("Go build info from real binaries", () => {
     const node = readFileSync(process.execPath);
     const reads: [number, number][] = [];
     const src = bufferSource(node);
-    const counting = { size: src.size, read: (s: number, e: number) => (reads.push([s, e]), src.read(s, e)) };
+    const counting = {
+      size: src.size,
+      read: (s: number, e: number) => {
+        reads.push([s, e]);
+        return src.read(s, e);
+      },
+    };
     expect(await readGoBuildInfo(counting)).toBeUndefined();
     expect(reads).toHaveLength(4); // ELF header, program headers, section headers, section names
   });
