@@ -9,6 +9,11 @@ export interface FileRef {
   /** Index of the layer that wrote this version of the file (-1 for fs:// inputs). */
   layerIndex: number;
   mode?: number;
+  /**
+   * Identifies the bytes: FileRefs with the same `contentId` have the same content (a file and the
+   * symlinks and hard links to it). A cataloger may parse such a content once.
+   */
+  contentId?: object;
   /** Whole content (bounded by the max-file-size limit). */
   read(): Promise<Buffer>;
   /** Bytes [start, end) of the content; cheap even for large files. */

@@ -11,14 +11,18 @@ export interface ByteSource {
   read(start: number, end: number): Promise<Buffer>;
 }
 
-const fileSources = new WeakMap<FileRef, ByteSource>();
+const fileSources = new WeakMap<object, ByteSource>();
 
-/** The source of a captured file: one per FileRef, so that what is parsed from it can be shared. */
+/**
+ * The source of a captured file: one per content (a file and the links to it share theirs), so that what
+ * is parsed from it (a program's section table, an archive's directory) is parsed once.
+ */
 export function fileRefSource(file: FileRef): ByteSource {
-  let src = fileSources.get(file);
+  const key = file.contentId ?? file;
+  let src = fileSources.get(key);
   if (!src) {
     src = newFileRefSource(file);
-    fileSources.set(file, src);
+    fileSources.set(key, src);
   }
   return src;
 }

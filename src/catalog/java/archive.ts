@@ -6,7 +6,7 @@ import type { ByteSource } from "../binary/byte-source.js";
 import { parseArchiveFileName } from "./filename.js";
 import { manifestIdentity, parseManifest } from "./manifest.js";
 import { parsePomProperties } from "./pom-properties.js";
-import { openZip, type ZipEntryInfo, ZipLimitError } from "./zip.js";
+import { type OpenedZip, openZip, type ZipEntryInfo, ZipLimitError } from "./zip.js";
 
 export const JAVA_ARCHIVE_RE = /\.(jar|war|ear|jpi|hpi)$/i;
 
@@ -86,9 +86,12 @@ async function scan(
   out: ArchiveScan,
 ): Promise<void> {
   budget.archives++;
-  let zip: Awaited<ReturnType<typeof openZip>>;
+  let zip: OpenedZip;
+  // A top-level archive's directory is kept with its source: the symlinks to a jar share that source
+  // (fileRefSource) and are scanned again (their names can change what is found) without re-reading it.
+  const shared = depth === 0;
   try {
-    zip = await openZip(source, { maxEntries: limits.maxEntries, maxRatio: limits.maxRatio });
+    zip = shared ? await openShared(source, limits) : await openZip(source, limitsOf(limits));
   } catch (err) {
     out.warnings.push(`${archivePath}: not a readable Java archive (${errText(err)})`);
     return;
@@ -186,8 +189,26 @@ async function scan(
       await scan(inner, `${archivePath}!${e.name}`, depth + 1, limits, budget, out);
     }
   } finally {
-    zip.close();
+    if (!shared) zip.close();
   }
+}
+
+function limitsOf(limits: JavaLimits) {
+  return { maxEntries: limits.maxEntries, maxRatio: limits.maxRatio };
+}
+
+/** Opened top-level archives by source and limits (a zip over a ByteSource holds no file handle). */
+const openedZips = new WeakMap<ByteSource, Map<JavaLimits, Promise<OpenedZip>>>();
+
+function openShared(source: ByteSource, limits: JavaLimits): Promise<OpenedZip> {
+  let byLimits = openedZips.get(source);
+  if (!byLimits) openedZips.set(source, (byLimits = new Map()));
+  let p = byLimits.get(limits);
+  if (!p) {
+    p = openZip(source, limitsOf(limits));
+    byLimits.set(limits, p);
+  }
+  return p;
 }
 
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ZipFile } from "yazl";
 import { bufferSource } from "../binary/byte-source.js";
 import { bufferFileRef, catalogInput, debianPackageRoot, hostFileRef } from "../binary/testing.js";
+import type { FileRef } from "../types.js";
 import { ownIdentity } from "./archive.js";
 import { parseArchiveFileName } from "./filename.js";
 import {
@@ -191,6 +192,44 @@ describe("java cataloger on real jars", () => {
     expect(purls).toContain("pkg:maven/com.google.guava/guava@29.0-jre");
     expect(purls).toContain("pkg:maven/com.google.guava/failureaccess@1.0.1");
     expect(purls.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("reads a jar once for it and the links to it, each named as its own path", async () => {
+    // One content under three names (a jar and symlinks, as Debian installs them): its directory is read
+    // once; the file name, which can decide the identity, is each link's own.
+    const host = join(corpus, "osv-scalibr/no_pom_properties-2.4.0.jar");
+    const base = await hostFileRef(host, "/usr/share/java/no_pom_properties-2.4.0.jar");
+    let reads = 0;
+    const contentId = {};
+    const as = (path: string): FileRef => ({
+      ...base,
+      path,
+      contentId,
+      readRange: (s, e) => {
+        reads++;
+        return base.readRange(s, e);
+      },
+    });
+    const one = await javaCataloger.catalog(
+      catalogInput([as("/usr/share/java/no_pom_properties-2.4.0.jar")]),
+    );
+    const readsForOne = reads;
+    reads = 0;
+    const r = await javaCataloger.catalog(
+      catalogInput([
+        as("/usr/share/java/no_pom_properties-2.4.0.jar"),
+        as("/usr/share/java/no_pom_properties.jar"),
+        as("/usr/share/java/other-name-1.0.jar"),
+      ]),
+    );
+    expect(one.packages.map((p) => p.purl)).toEqual(["pkg:maven/no_pom_properties/no_pom_properties@2.4.0"]);
+    expect(r.packages.map((p) => `${p.purl} ${p.locations.map((l) => l.path).join(",")}`).sort()).toEqual([
+      "pkg:maven/no_pom_properties/no_pom_properties@2.4.0 /usr/share/java/no_pom_properties-2.4.0.jar",
+      "pkg:maven/other-name/other-name@1.0 /usr/share/java/other-name-1.0.jar",
+    ]);
+    expect(readsForOne).toBeGreaterThan(0);
+    // The three scans together read no more than the first alone did (its directory is kept).
+    expect(reads).toBeLessThanOrEqual(readsForOne);
   });
 
   it("falls back to the manifest, then the file name", async () => {

@@ -56,7 +56,7 @@ function makeSourceReader(base: typeof yauzlTypes.RandomAccessReader) {
       const w = this.window;
       if (w && position >= w.start && position + length <= w.start + w.buf.length) {
         w.buf.copy(buffer, offset, position - w.start, position - w.start + length);
-        setImmediate(() => callback(null));
+        process.nextTick(callback, null);
         return;
       }
       const end = length >= WINDOW ? position + length : Math.min(this.source.size, position + WINDOW);

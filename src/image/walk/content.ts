@@ -81,6 +81,7 @@ export function fileRef(path: string, layerIndex: number, c: Content, mode?: num
     size,
     layerIndex,
     ...(mode !== undefined ? { mode } : {}),
+    contentId: c,
     read: () => readContent(c),
     readRange: (start: number, end: number) => readContent(c, start, end),
   };
