@@ -65,6 +65,12 @@ describe("SBOM cache", () => {
     };
     await writeFileAtomic(path, JSON.stringify(other));
     expect(await readCachedSbom(key, { dir })).toBeUndefined();
+    // What a crash can leave of an entry written without fsync: an empty file, or zeros.
+    for (const left of ["", "\0".repeat(4096)]) {
+      await writeFileAtomic(path, left);
+      expect(await readCachedSbom(key, { dir })).toBeUndefined();
+      await expect(readFile(path)).rejects.toThrow();
+    }
   });
 
   it("refuses keys that are not digests (no path tricks)", async () => {
