@@ -60,5 +60,22 @@ export interface Cataloger {
   readonly attribution: "database" | "file";
   /** Does this cataloger want the file at `path` (absolute, normalised)? Called for every file: keep it cheap. */
   wants(path: string, size: number): boolean;
+  /**
+   * For a wanted file, the parts this cataloger reads, when not the whole file (a program's headers,
+   * not its code). A layer walk that streams the file then keeps only those parts; a read outside them
+   * re-reads the file from its layer, so a spec that misses a part costs time, never a finding.
+   */
+  partial?(path: string, size: number): PartialSpec | undefined;
   catalog(input: CatalogInput): Promise<CatalogResult>;
+}
+
+/** The parts of a file a cataloger reads (see `Cataloger.partial`). */
+export interface PartialSpec {
+  /** Bytes at the start of the file that `select` looks at. */
+  readonly head: number;
+  /**
+   * Given the first `head` bytes (fewer when the file is shorter) and the file's size: the byte ranges
+   * [start, end) to keep, or "all" for the whole file.
+   */
+  select(head: Buffer, size: number): readonly (readonly [number, number])[] | "all";
 }

@@ -4,7 +4,7 @@
  * introduced its current version, links language packages to the OS package owning their files, and
  * caches the result by image digest + indexer version.
  */
-import type { Cataloger, CatalogResult, FileRef } from "../catalog/types.js";
+import type { Cataloger, CatalogResult, FileRef, PartialSpec } from "../catalog/types.js";
 import { isVigilError, VigilError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/logger.js";
 import { vigilVersion } from "../core/version.js";
@@ -116,10 +116,24 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     catalogers = all;
     const wants = (path: string, size: number) =>
       wantsDistroPath(path) || wantsImageVex(path, size) || all.some((c) => c.wants(path, size));
+    // Parts of a file, when every reader of it reads the same parts (one spec, shared by the Go and Rust
+    // catalogers for programs); called for wanted files only.
+    const partial = (path: string, size: number): PartialSpec | undefined => {
+      if (wantsDistroPath(path) || wantsImageVex(path, size)) return undefined;
+      let spec: PartialSpec | undefined;
+      for (const c of all) {
+        if (!c.wants(path, size)) continue;
+        const s = c.partial?.(path, size);
+        if (!s || (spec && s !== spec)) return undefined;
+        spec = s;
+      }
+      return spec;
+    };
     walk = await walkImage(
       image,
       {
         wants,
+        partial,
         limits,
         logger,
         concurrency: opts.concurrency,

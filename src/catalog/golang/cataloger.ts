@@ -2,6 +2,7 @@ import { lazyModule } from "../../core/lazy.js";
 import type { Package } from "../../sbom/model.js";
 import { fileRefSource } from "../binary/byte-source.js";
 import { isBinaryCandidate } from "../binary/candidates.js";
+import { EXECUTABLE_PARTS } from "../binary/partial.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { type GoBuildInfo, type GoModule, readGoBuildInfo } from "./buildinfo.js";
 
@@ -127,6 +128,7 @@ export function createGoBinaryCataloger(): Cataloger {
     kind: "language",
     attribution: "file",
     wants: (path, size) => isBinaryCandidate(path, size),
+    partial: () => EXECUTABLE_PARTS,
     async catalog(input: CatalogInput): Promise<CatalogResult> {
       const packages: Package[] = [];
       const warnings: string[] = [];

@@ -2,6 +2,7 @@ import { lazyModule } from "../../core/lazy.js";
 import type { Package } from "../../sbom/model.js";
 import { fileRefSource } from "../binary/byte-source.js";
 import { isBinaryCandidate } from "../binary/candidates.js";
+import { EXECUTABLE_PARTS } from "../binary/partial.js";
 import type { Cataloger, CatalogInput, CatalogResult, FileRef } from "../types.js";
 import { readAuditableDeps } from "./auditable.js";
 import { parseCargoLock } from "./cargo-lock.js";
@@ -53,6 +54,7 @@ export function createCargoCataloger(): Cataloger {
     attribution: "file",
     wants: (path, size) =>
       isLock(path) ? size > 0 && size <= 32 * 1024 ** 2 : isBinaryCandidate(path, size),
+    partial: (path) => (isLock(path) ? undefined : EXECUTABLE_PARTS),
     async catalog(input: CatalogInput): Promise<CatalogResult> {
       const packages: Package[] = [];
       const warnings: string[] = [];

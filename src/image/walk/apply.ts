@@ -2,6 +2,7 @@
 import type { Logger } from "../../core/logger.js";
 import type { FileIndexEntry } from "../types.js";
 import type { CaptureStore } from "./captures.js";
+import { contentLength } from "./content.js";
 import type { FsTree } from "./fs-tree.js";
 import type { LayerSummary } from "./summary.js";
 
@@ -43,7 +44,7 @@ export function applyLayer(
       if (target) {
         const tnode = tree.node(target);
         content = tnode?.captured ? captures.current(target) : undefined;
-        if (content) entry.size = content.kind === "buf" ? content.data.length : content.length;
+        if (content) entry.size = contentLength(content);
         else logger.debug(`${where}: hard link ${e.path} → ${target}: target not captured`);
       }
     }

@@ -6,10 +6,27 @@ import { VigilError } from "../../core/errors.js";
 
 export type Content =
   | { kind: "buf"; data: Buffer }
-  | { kind: "file"; path: string; offset: number; length: number };
+  | { kind: "file"; path: string; offset: number; length: number }
+  | PartialContent;
+
+/**
+ * The parts of a file that its catalogers read (`Cataloger.partial`), kept by a streaming layer walk
+ * instead of the whole file; a read outside them goes through `whole`, which re-reads the file from its
+ * layer (set by the walk, memoised per layer).
+ */
+export interface PartialContent {
+  kind: "partial";
+  /** Size of the whole file. */
+  size: number;
+  /** The kept parts: byte offset in the file and bytes, sorted, not overlapping. */
+  pieces: { at: number; data: Content }[];
+  /** The path the bytes were read under in their layer's tar (what a re-read looks for). */
+  entryPath: string;
+  whole?: () => Promise<Content>;
+}
 
 export function contentLength(c: Content): number {
-  return c.kind === "buf" ? c.data.length : c.length;
+  return c.kind === "buf" ? c.data.length : c.kind === "file" ? c.length : c.size;
 }
 
 /**
@@ -66,6 +83,19 @@ export async function readContent(c: Content, start = 0, end?: number): Promise<
   const s = Math.max(0, Math.min(start, len));
   const e = Math.max(s, Math.min(end ?? len, len));
   if (c.kind === "buf") return c.data.subarray(s, e);
+  if (c.kind === "partial") {
+    if (s === e) return Buffer.alloc(0);
+    for (const p of c.pieces) {
+      if (s >= p.at && e <= p.at + contentLength(p.data)) return readContent(p.data, s - p.at, e - p.at);
+    }
+    if (!c.whole) {
+      throw new VigilError(
+        "INTERNAL",
+        `${c.entryPath}: only parts of the file were kept, and it cannot be read again`,
+      );
+    }
+    return readContent(await c.whole(), s, e);
+  }
   if (s === 0 && e === len && c.offset === 0) {
     // Whole-file reads of spilled/rootfs files.
     const data = await readFile(c.path).catch(() => undefined);

@@ -10,11 +10,12 @@ import { join } from "node:path";
 import type { Logger } from "../../core/logger.js";
 import { cacheDir } from "../../core/paths.js";
 import type { ImageLimits } from "../types.js";
-import { type Content, contentLength, readContent } from "./content.js";
+import { type Content, contentLength, type PartialContent, readContent } from "./content.js";
 import type { LayerSummary, SummaryEntry } from "./summary.js";
 
 const MAGIC = "VGLC0001";
-const FORMAT_VERSION = 1;
+/** 2: captured contents may be partial (a program's headers: `Cataloger.partial`). */
+const FORMAT_VERSION = 2;
 /** Bytes gathered per write (and the piece size for copying a large captured file). */
 const COPY_PIECE = 1024 * 1024;
 /** Entries above this size load lazily (file ranges) instead of into memory. */
@@ -38,8 +39,12 @@ interface Header {
   bytes: number;
   /** [path, type, size, mode?, linkTarget?] */
   entries: [string, SummaryEntry["type"], number, number | null, string | null][];
-  /** [path, offset in data section, length]; identical contents are stored once. */
-  captured: [string, number, number][];
+  /**
+   * [path, offset in data section, length]; identical contents are stored once. A partial content adds
+   * the whole file's size, the path its bytes were read under, and [offset in the file, length] of each
+   * kept part (stored one after another from the data offset).
+   */
+  captured: ([string, number, number] | [string, number, number, number, string, number[]])[];
   lowerLinks: [string, string][];
   dataLength: number;
 }
@@ -78,14 +83,38 @@ export async function readLayerCache(
         throw new Error("short read");
     }
     const captured = new Map<string, Content>();
-    for (const [p, off, len] of h.captured) {
-      if (off < 0 || len < 0 || off + len > h.dataLength) throw new Error("bad content range");
-      captured.set(
-        p,
-        data
-          ? { kind: "buf", data: data.subarray(off, off + len) }
-          : { kind: "file", path: file, offset: dataStart + off, length: len },
-      );
+    const stored = (off: number, len: number): Content => {
+      if (!(Number.isSafeInteger(off) && Number.isSafeInteger(len) && off >= 0 && len >= 0))
+        throw new Error("bad content range");
+      if (off + len > h.dataLength) throw new Error("bad content range");
+      return data
+        ? { kind: "buf", data: data.subarray(off, off + len) }
+        : { kind: "file", path: file, offset: dataStart + off, length: len };
+    };
+    for (const [p, off, len, size, entryPath, parts] of h.captured) {
+      if (size === undefined) {
+        captured.set(p, stored(off, len));
+        continue;
+      }
+      // A partial content: its parts in order, inside the file's size, filling `len` bytes exactly.
+      if (typeof entryPath !== "string" || !Array.isArray(parts) || parts.length % 2 !== 0)
+        throw new Error("bad partial content");
+      const pieces: PartialContent["pieces"] = [];
+      let o = off;
+      let prevEnd = 0;
+      for (let i = 0; i < parts.length; i += 2) {
+        const at = parts[i]!;
+        const n = parts[i + 1]!;
+        if (
+          !(Number.isSafeInteger(at) && Number.isSafeInteger(n) && at >= prevEnd && n > 0 && at + n <= size)
+        )
+          throw new Error("bad partial content");
+        pieces.push({ at, data: stored(o, n) });
+        o += n;
+        prevEnd = at + n;
+      }
+      if (o !== off + len) throw new Error("bad partial content");
+      captured.set(p, { kind: "partial", size, pieces, entryPath });
     }
     const entries: SummaryEntry[] = h.entries.map(([path, type, sz, mode, link]) => {
       const e: SummaryEntry = { path, type, size: sz };
@@ -121,18 +150,23 @@ export async function writeLayerCache(
   try {
     await mkdir(layerCacheDir(), { recursive: true });
     const offsets = new Map<Content, [number, number]>();
-    const captured: [string, number, number][] = [];
+    const captured: Header["captured"] = [];
     const chunks: Content[] = [];
     let dataLength = 0;
     for (const [p, c] of s.captured) {
       let o = offsets.get(c);
       if (!o) {
-        o = [dataLength, contentLength(c)];
+        const parts = c.kind === "partial" ? c.pieces.map((x) => x.data) : [c];
+        o = [dataLength, parts.reduce((n, x) => n + contentLength(x), 0)];
         offsets.set(c, o);
-        chunks.push(c);
+        chunks.push(...parts);
         dataLength += o[1];
       }
-      captured.push([p, o[0], o[1]]);
+      captured.push(
+        c.kind === "partial"
+          ? [p, o[0], o[1], c.size, c.entryPath, c.pieces.flatMap((x) => [x.at, contentLength(x.data)])]
+          : [p, o[0], o[1]],
+      );
     }
     const head = headerPieces(diffId, key, s, captured, dataLength);
     const pre = Buffer.alloc(12);

@@ -8,13 +8,14 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { PartialSpec } from "../../catalog/types.js";
 import { isVigilError, VigilError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { type Compression, createDecompressor, sniffCompression } from "../decompress.js";
 import { type EntrySink, TarParser } from "../tar-parser.js";
 import { type SeekTarData, seekTarEntriesSync, type TarEntryType } from "../tar-seek.js";
 import type { ImageLimits, LayerDescriptor, LayerFileRange, OpenedImage } from "../types.js";
-import type { Content } from "./content.js";
+import { type Content, contentLength, type PartialContent } from "./content.js";
 import type { EntryType } from "./fs-tree.js";
 import { normalizeEntryName } from "./fs-tree.js";
 import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js";
@@ -22,6 +23,8 @@ import { hashFileRange } from "./worker-pool.js";
 
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
+/** Files below this size are kept whole even when their catalogers read only parts. */
+const PARTIAL_MIN = 64 * 1024;
 /** Wanted files up to this size are copied into memory by the header-seeking walk. */
 const EAGER_SEEK_MAX = 256 * 1024;
 /** The ratio limit applies once a layer has produced this many uncompressed bytes. */
@@ -29,6 +32,7 @@ export const RATIO_MIN_BYTES = 16 * 1024 * 1024;
 
 export interface ReadContext {
   wants(path: string, size: number): boolean;
+  partial?(path: string, size: number): PartialSpec | undefined;
   limits: ImageLimits;
   logger: Logger;
   signal: AbortSignal;
@@ -188,7 +192,7 @@ async function peek(stream: Readable): Promise<{ head: Buffer; rest: AsyncIterat
 }
 
 interface StreamPassOptions {
-  /** Verify digests and apply limits (first pass); false for the hard-link re-read. */
+  /** Verify digests and apply limits (first pass, re-read for whole files); false for the hard-link re-read. */
   verify: boolean;
   /** Capture predicate override (re-read): path → wanted. */
   only?: Set<string>;
@@ -233,6 +237,134 @@ function captureSink(
 }
 let spillSeq = 0;
 
+/**
+ * A sink keeping only the parts of an entry's data that `spec` selects from its first bytes (see
+ * `Cataloger.partial`); the whole entry (a `captureSink`) when it selects "all" or more than
+ * SPILL_THRESHOLD bytes of parts.
+ */
+function partialSink(
+  path: string,
+  size: number,
+  spec: PartialSpec,
+  ctx: ReadContext,
+  layer: LayerDescriptor,
+  contents: Map<string, Content>,
+): EntrySink {
+  const head = Buffer.allocUnsafe(Math.min(spec.head, size));
+  let fill = 0;
+  let whole: EntrySink | undefined;
+  let pieces: { at: number; buf: Buffer }[] | undefined;
+  /** Bytes of the entry seen so far. */
+  let pos = 0;
+  const decide = () => {
+    const sel = spec.select(head.subarray(0, fill), size);
+    const ranges = sel === "all" ? undefined : mergeRanges(sel, size);
+    if (!ranges || ranges.reduce((n, [a, b]) => n + b - a, 0) > SPILL_THRESHOLD) {
+      whole = captureSink(path, size, ctx, layer, contents);
+      whole.data(head.subarray(0, fill));
+      return;
+    }
+    pieces = ranges.map(([a, b]) => ({ at: a, buf: Buffer.allocUnsafe(b - a) }));
+    keep(head.subarray(0, fill), 0);
+  };
+  /** Copy the bytes of `c` (at entry offset `at`) that fall into the pieces. */
+  const keep = (c: Buffer, at: number) => {
+    const end = at + c.length;
+    for (const p of pieces!) {
+      const pe = p.at + p.buf.length;
+      if (pe <= at || p.at >= end) continue;
+      const from = Math.max(at, p.at);
+      const to = Math.min(end, pe);
+      c.copy(p.buf, from - p.at, from - at, to - at);
+    }
+  };
+  return {
+    data(c) {
+      let rest = c;
+      if (!whole && !pieces) {
+        const n = Math.min(c.length, head.length - fill);
+        c.copy(head, fill, 0, n);
+        fill += n;
+        pos += n;
+        if (fill < head.length) return;
+        decide();
+        if (n === c.length) return;
+        rest = c.subarray(n);
+      }
+      if (whole) whole.data(rest);
+      else keep(rest, pos);
+      pos += rest.length;
+    },
+    end() {
+      if (!whole && !pieces) decide();
+      if (whole) {
+        whole.end();
+        return;
+      }
+      const got = pieces!.filter((p) => p.at < pos);
+      const content: PartialContent = {
+        kind: "partial",
+        size: pos,
+        pieces: got.map((p) => ({
+          at: p.at,
+          data: { kind: "buf", data: p.at + p.buf.length <= pos ? p.buf : p.buf.subarray(0, pos - p.at) },
+        })),
+        entryPath: path,
+      };
+      contents.set(path, content);
+    },
+  };
+}
+
+/** Ranges clipped to [0, size), sorted and merged. */
+function mergeRanges(ranges: readonly (readonly [number, number])[], size: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, b] of [...ranges]
+    .map(([a, b]) => [Math.max(0, a), Math.min(size, b)] as const)
+    .sort((x, y) => x[0] - y[0])) {
+    if (!(b > a)) continue;
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * Let the partial contents of a streamed layer read the rest of their file: the first such read streams
+ * the layer again (digests checked again) for all of them at once.
+ */
+export function attachWhole(
+  image: OpenedImage,
+  layer: LayerDescriptor,
+  s: LayerSummary,
+  ctx: ReadContext,
+): void {
+  const partials = [...new Set(s.captured.values())].filter((c): c is PartialContent => c.kind === "partial");
+  if (partials.length === 0) return;
+  const where = describeLayer(layer);
+  let pass: Promise<Map<string, Content>> | undefined;
+  const reread = () =>
+    (pass ??= streamPass(image, layer, ctx, {
+      verify: true,
+      only: new Set(partials.map((p) => p.entryPath)),
+    }).then((r) => r.contents));
+  for (const p of partials) {
+    let mine: Promise<Content> | undefined;
+    p.whole = () =>
+      (mine ??= reread().then((m) => {
+        const c = m.get(p.entryPath);
+        if (!c || contentLength(c) !== p.size) {
+          throw new VigilError(
+            "CORRUPT",
+            `${where}: ${p.entryPath} is not what it was when the layer was read`,
+          );
+        }
+        return c;
+      }));
+  }
+}
+
 async function streamPass(
   image: OpenedImage,
   layer: LayerDescriptor,
@@ -270,7 +402,8 @@ async function streamPass(
       rawBytes += chunk.length;
       if (!opts.verify) return;
       if (compression !== "none") diffHash.update(chunk);
-      ctx.totals.bytes += chunk.length;
+      // The image's size counts each layer once: not again when a layer is re-read for whole files.
+      if (opts.builder) ctx.totals.bytes += chunk.length;
       if (ctx.totals.bytes > limits.maxImageSize) {
         throw new VigilError(
           "LIMIT",
@@ -298,7 +431,11 @@ async function streamPass(
           const p = normalizeEntryName(e.name, where);
           if (opts.only?.has(p)) capturePath = p;
         }
-        return capturePath ? captureSink(capturePath, e.size, ctx, layer, contents) : undefined;
+        if (!capturePath) return undefined;
+        const spec = builder && e.size >= PARTIAL_MIN ? ctx.partial?.(capturePath, e.size) : undefined;
+        return spec
+          ? partialSink(capturePath, e.size, spec, ctx, layer, contents)
+          : captureSink(capturePath, e.size, ctx, layer, contents);
       },
       onChunk,
     );
@@ -392,6 +529,7 @@ export async function readLayerStreaming(
     });
     builder.resolvePending(again.contents);
   }
+  attachWhole(image, layer, builder.s, ctx);
   return builder.s;
 }
 

@@ -16,6 +16,7 @@ import { closeContentFiles, fileRef } from "./content.js";
 import { FsTree } from "./fs-tree.js";
 import { readLayerCache, writeLayerCache } from "./layer-cache.js";
 import {
+  attachWhole,
   describeLayer,
   type ReadContext,
   rangeCompression,
@@ -110,6 +111,7 @@ export async function walkImage(
   const { controller, cached, located, digests } = begun ?? (await startWalk(image, opts));
   const ctx: ReadContext = {
     wants: opts.wants,
+    partial: opts.partial,
     limits: opts.limits,
     logger: opts.logger,
     signal: controller.signal,
@@ -127,6 +129,7 @@ export async function walkImage(
     const c = cached[i];
     if (c) {
       fromCache++;
+      attachWhole(image, layers[i]!, c, ctx);
       ctx.totals.entries += c.entries.length;
       if (ctx.totals.entries > opts.limits.maxEntries) {
         throw new VigilError(
