@@ -18,9 +18,22 @@ const SKIP_RE =
 
 export const MIN_BINARY_SIZE = 1024;
 
+/** The last answer: the Go and Rust catalogers ask about every file one after the other. */
+let lastPath = "";
+let lastSize = -1;
+let lastAnswer = false;
+
 /** Is this path a plausible compiled program? (cheap; called for every file) */
 export function isBinaryCandidate(path: string, size: number): boolean {
   if (size < MIN_BINARY_SIZE) return false;
+  if (path === lastPath && size === lastSize) return lastAnswer;
+  lastAnswer = candidate(path);
+  lastPath = path;
+  lastSize = size;
+  return lastAnswer;
+}
+
+function candidate(path: string): boolean {
   const slash = path.lastIndexOf("/");
   const base = path.slice(slash + 1);
   if (base.endsWith(".exe")) return true;
