@@ -257,7 +257,12 @@ function partialSink(
   /** Bytes of the entry seen so far. */
   let pos = 0;
   const decide = () => {
-    const sel = spec.select(head.subarray(0, fill), size);
+    let sel: ReturnType<PartialSpec["select"]>;
+    try {
+      sel = spec.select(head.subarray(0, fill), size);
+    } catch {
+      sel = "all"; // a spec that cannot read these bytes keeps the file whole (its cataloger then reports)
+    }
     const ranges = sel === "all" ? undefined : mergeRanges(sel, size);
     if (!ranges || ranges.reduce((n, [a, b]) => n + b - a, 0) > SPILL_THRESHOLD) {
       whole = captureSink(path, size, ctx, layer, contents);

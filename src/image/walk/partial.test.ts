@@ -129,10 +129,17 @@ describe("partial captures of streamed layers", () => {
     }
   });
 
-  it("keeps files whole when the spec says all, selects more than 1 MiB, or the file is small", async () => {
+  it("keeps files whole when the spec says all, fails, selects more than 1 MiB, or the file is small", async () => {
     const big: PartialSpec = { head: 16, select: () => [[0, 2 * 1024 * 1024]] };
+    const throwing: PartialSpec = {
+      head: 16,
+      select: () => {
+        throw new RangeError("offset out of range");
+      },
+    };
     for (const [name, s, content] of [
       ["all", { head: 16, select: () => "all" as const }, BLOB],
+      ["throwing", throwing, BLOB],
       ["big", big, Buffer.concat([BLOB, BLOB, BLOB, BLOB, BLOB, BLOB, BLOB, BLOB])],
       ["small", spec, BLOB.subarray(0, 60_000)],
     ] as const) {
