@@ -97,7 +97,12 @@ export async function readLayerCache(
         continue;
       }
       // A partial content: its parts in order, inside the file's size, filling `len` bytes exactly.
-      if (typeof entryPath !== "string" || !Array.isArray(parts) || parts.length % 2 !== 0)
+      if (
+        !Number.isSafeInteger(size) ||
+        typeof entryPath !== "string" ||
+        !Array.isArray(parts) ||
+        parts.length % 2 !== 0
+      )
         throw new Error("bad partial content");
       const pieces: PartialContent["pieces"] = [];
       let o = off;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -125,6 +125,40 @@ describe("partial captures of streamed layers", () => {
       } finally {
         await res.dispose();
         await img.close();
+      }
+    }
+  });
+
+  it("ignores a layer cache entry whose partial contents do not add up", async () => {
+    process.env.VIGIL_CACHE_DIR = join(tmp, "cache-forged");
+    const first = await walkOf("forged", [{ path: "/data/blob", content: BLOB }], () => spec, "gzip", "k2");
+    await first.res.dispose();
+    await first.img.close();
+    const dir = join(tmp, "cache-forged", "layers");
+    const [name] = readdirSync(dir);
+    const file = join(dir, name!);
+    const raw = readFileSync(file);
+    const hlen = raw.readUInt32LE(8);
+    const header = JSON.parse(raw.toString("utf8", 12, 12 + hlen));
+    for (const forge of [
+      (c: unknown[]) => (c[3] = String(c[3])), // size as text
+      (c: unknown[]) => (c[5] = [(c[5] as number[])[2], 100, 0, 100]), // parts out of order
+      (c: unknown[]) => (c[5] = [0, 100]), // parts that do not fill the stored bytes
+      (c: unknown[]) => (c[5] = [0, 100, BLOB.length, 100]), // a part past the end of the file
+    ]) {
+      const h = JSON.parse(JSON.stringify(header));
+      forge(h.captured[0]);
+      const text = Buffer.from(JSON.stringify(h));
+      const pre = Buffer.from(raw.subarray(0, 12));
+      pre.writeUInt32LE(text.length, 8);
+      writeFileSync(file, Buffer.concat([pre, text, raw.subarray(12 + hlen)]));
+      const again = await walkOf("forged", [{ path: "/data/blob", content: BLOB }], () => spec, "gzip", "k2");
+      try {
+        expect(again.res.stats.layersFromCache).toBe(0);
+        expect((await again.res.finalFiles()[0]!.read()).equals(BLOB)).toBe(true);
+      } finally {
+        await again.res.dispose();
+        await again.img.close();
       }
     }
   });
