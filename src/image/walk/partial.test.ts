@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -63,12 +63,16 @@ async function walkOf(
   c: LayerCompression = "gzip",
   layerCacheKey?: string,
 ) {
+  // Built once per name: tar-stream stamps entries with the current time, and a layer built a second
+  // later would be another layer (another diffID, another cache entry).
   const dir = join(tmp, name);
-  const layer = await buildLayer(
-    files.map((f) => ({ name: f.path.slice(1), content: f.content, mode: 0o755 })),
-    c,
-  );
-  writeOciLayout(dir, { layers: [layer] });
+  if (!existsSync(dir)) {
+    const layer = await buildLayer(
+      files.map((f) => ({ name: f.path.slice(1), content: f.content, mode: 0o755 })),
+      c,
+    );
+    writeOciLayout(dir, { layers: [layer] });
+  }
   const img = await openLocalImage(`oci-dir://${dir}`, { limits: DEFAULT_LIMITS, logger: silentLogger() });
   const res = await walkImage(img, {
     wants: (p) => files.some((f) => f.path === p),
