@@ -191,9 +191,11 @@ async function peek(stream: Readable): Promise<{ head: Buffer; rest: AsyncIterat
   return { head: first.done ? Buffer.alloc(0) : first.value, rest: it };
 }
 
+/**
+ * Every pass checks the blob's digests, re-reads included: gzip data is inflated without zlib's CRC-32
+ * (decompress.ts), so the SHA-256 checks are what catch bytes that changed.
+ */
 interface StreamPassOptions {
-  /** Verify digests and apply limits (first pass, re-read for whole files); false for the hard-link re-read. */
-  verify: boolean;
   /** Capture predicate override (re-read): path → wanted. */
   only?: Set<string>;
   builder?: SummaryBuilder;
@@ -351,7 +353,6 @@ export function attachWhole(
   let pass: Promise<Map<string, Content>> | undefined;
   const reread = () =>
     (pass ??= streamPass(image, layer, ctx, {
-      verify: true,
       only: new Set(partials.map((p) => p.entryPath)),
     }).then((r) => r.contents));
   for (const p of partials) {
@@ -391,21 +392,20 @@ async function streamPass(
     async function* source(): AsyncGenerator<Buffer> {
       if (head.length > 0) {
         storedBytes += head.length;
-        if (opts.verify) storedHash.update(head);
+        storedHash.update(head);
         yield head;
       }
       for (;;) {
         const r = await rest.next();
         if (r.done) return;
         storedBytes += r.value.length;
-        if (opts.verify) storedHash.update(r.value);
+        storedHash.update(r.value);
         yield r.value;
       }
     }
     // Uncompressed bytes: hashed for the diffID, counted for the size and ratio limits.
     const onChunk = (chunk: Buffer): void => {
       rawBytes += chunk.length;
-      if (!opts.verify) return;
       if (compression !== "none") diffHash.update(chunk);
       // The image's size counts each layer once: not again when a layer is re-read for whole files.
       if (opts.builder) ctx.totals.bytes += chunk.length;
@@ -452,7 +452,7 @@ async function streamPass(
   } catch (e) {
     blob.destroy();
     const err = wrapError(e, where, compression);
-    if (opts.verify && err.code === "CORRUPT") {
+    if (err.code === "CORRUPT") {
       // Bytes that fail to decompress or parse are often bytes that changed since the blob was written:
       // when the local file's digest does not match either, that is the cause to report.
       const got = await localDigestMismatch(image, layer, compression, ctx.signal);
@@ -466,20 +466,18 @@ async function streamPass(
     }
     throw err;
   }
-  if (opts.verify) {
-    const stored = `sha256:${storedHash.digest("hex")}`;
-    // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
-    const storedKnown = !(compression !== "none" && layer.digest === layer.diffId);
-    if (storedKnown && layer.digest.startsWith("sha256:") && stored !== layer.digest) {
-      throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${stored})`);
-    }
-    const diff = compression === "none" ? stored : `sha256:${diffHash.digest("hex")}`;
-    if (diff !== layer.diffId) {
-      throw new VigilError(
-        "DIGEST_MISMATCH",
-        `${where}: uncompressed digest ${diff} does not match the config's diffID ${layer.diffId}`,
-      );
-    }
+  const stored = `sha256:${storedHash.digest("hex")}`;
+  // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
+  const storedKnown = !(compression !== "none" && layer.digest === layer.diffId);
+  if (storedKnown && layer.digest.startsWith("sha256:") && stored !== layer.digest) {
+    throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${stored})`);
+  }
+  const diff = compression === "none" ? stored : `sha256:${diffHash.digest("hex")}`;
+  if (diff !== layer.diffId) {
+    throw new VigilError(
+      "DIGEST_MISMATCH",
+      `${where}: uncompressed digest ${diff} does not match the config's diffID ${layer.diffId}`,
+    );
   }
   return { compression, contents, rawBytes };
 }
@@ -515,7 +513,7 @@ export async function readLayerStreaming(
   ctx: ReadContext,
 ): Promise<LayerSummary> {
   const builder = new SummaryBuilder(ctx, describeLayer(layer));
-  const { contents, rawBytes } = await streamPass(image, layer, ctx, { verify: true, builder });
+  const { contents, rawBytes } = await streamPass(image, layer, ctx, { builder });
   builder.s.bytes = rawBytes;
   for (const [p, c] of contents) builder.s.captured.set(p, c);
   // Hard links captured in the pass already share their target's content; re-read for the rest.
@@ -529,7 +527,6 @@ export async function readLayerStreaming(
   }
   if (stillPending.size > 0) {
     const again = await streamPass(image, layer, ctx, {
-      verify: false,
       only: new Set(stillPending.values()),
     });
     builder.resolvePending(again.contents);
