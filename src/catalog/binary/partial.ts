@@ -1,25 +1,24 @@
 /**
- * The parts of a program the binary catalogers (Go, Rust) read, so that a streamed layer keeps ~20 % of
- * each program instead of all of it: for the bench image's 350 Debian programs, 8.3 of 37.7 MB.
+ * The parts of a program the binary catalogers (Go, Rust) read, so that a streamed layer keeps a few KiB
+ * of each program instead of all of it: for the bench image's 350 Debian programs, ~4 of 37.7 MB.
  *
- * An ELF keeps its first 4 KiB (ELF and program headers, notes), the file bytes of its writable
- * segments (where Go's linker puts `.go.buildinfo`, also when an external linker lays out a cgo
- * program), and its section header table with the 16 KiB before it (where linkers put `.shstrtab`).
- * Kept whole: Go programs (a Go build ID note among the first 4 KiB; their section table sits near the
- * start), ELFs without a section table, PE and Mach-O files, and anything whose headers do not fit the
- * first 4 KiB. Anything else (a script in /usr/bin) keeps its first 4 KiB: the magic bytes are all the
- * catalogers look at. A read outside the kept parts (cargo-auditable's `.dep-v0`, a pre-1.18 Go
- * program's strings) re-reads the file from its layer.
+ * An ELF keeps its first 4 KiB (ELF and program headers, notes) and its section header table with the
+ * 4 KiB before it (where linkers put `.shstrtab`, the section names). That is all the catalogers read of
+ * a program that is neither Go nor cargo-auditable Rust. Kept whole: Go programs (a Go build ID note
+ * among the first 4 KiB, written by Go's linker and kept by external linkers; their section table sits
+ * near the start), ELFs without a section table (the Go reader then searches the data), ELFs whose
+ * headers or notes lie past the first 4 KiB, PE and Mach-O files. Anything else (a script in /usr/bin)
+ * keeps its first 4 KiB: the magic bytes are all the catalogers look at. A read outside the kept parts
+ * (cargo-auditable's `.dep-v0`, the `.go.buildinfo` of a Go program whose note was stripped) re-reads
+ * the file from its layer.
  */
 import type { PartialSpec } from "../types.js";
 import { sniffFormat, u64At } from "./exe.js";
 
 const HEAD = 4096;
-/** Bytes kept before the section header table (the section names usually end right there). */
-const BEFORE_SECTIONS = 16 * 1024;
-const PT_LOAD = 1;
+/** Bytes kept before the section header table (the section names end right there in GNU ld's output). */
+const BEFORE_SECTIONS = 4096;
 const PT_NOTE = 4;
-const PF_W = 2;
 /** Note type of Go's build ID (`.note.go.buildid`), owner "Go". */
 const NT_GO_BUILDID = 4;
 
@@ -58,15 +57,11 @@ function elfParts(head: Buffer, size: number): [number, number][] | undefined {
   const ranges: [number, number][] = [[0, Math.min(size, HEAD)]];
   for (let i = 0; i < phnum; i++) {
     const o = phoff + i * phentsize;
-    const type = u32(o);
+    if (u32(o) !== PT_NOTE) continue;
     const offset = word(o + (is64 ? 8 : 4));
     const filesz = word(o + (is64 ? 32 : 16));
-    if (type === PT_NOTE) {
-      if (offset + filesz > head.length) return undefined; // notes past the head: cannot tell Go apart
-      if (hasGoBuildId(head, offset, filesz, u32)) return undefined;
-    } else if (type === PT_LOAD && (u32(o + (is64 ? 4 : 24)) & PF_W) !== 0 && filesz > 0) {
-      ranges.push([Math.min(offset, size), Math.min(offset + filesz, size)]);
-    }
+    if (offset + filesz > head.length) return undefined; // notes past the head: cannot tell Go apart
+    if (hasGoBuildId(head, offset, filesz, u32)) return undefined;
   }
   ranges.push([Math.max(0, shoff - BEFORE_SECTIONS), shEnd]);
   return ranges;

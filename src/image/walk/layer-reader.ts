@@ -24,7 +24,7 @@ import { hashFileRange } from "./worker-pool.js";
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
 /** Files below this size are kept whole even when their catalogers read only parts. */
-const PARTIAL_MIN = 64 * 1024;
+const PARTIAL_MIN = 16 * 1024;
 /** Wanted files up to this size are copied into memory by the header-seeking walk. */
 const EAGER_SEEK_MAX = 256 * 1024;
 /** The ratio limit applies once a layer has produced this many uncompressed bytes. */
@@ -351,10 +351,12 @@ export function attachWhole(
   if (partials.length === 0) return;
   const where = describeLayer(layer);
   let pass: Promise<Map<string, Content>> | undefined;
-  const reread = () =>
-    (pass ??= streamPass(image, layer, ctx, {
+  const reread = () => {
+    if (!pass) ctx.logger.debug(`${where}: read again for the whole of a file kept in parts`);
+    return (pass ??= streamPass(image, layer, ctx, {
       only: new Set(partials.map((p) => p.entryPath)),
     }).then((r) => r.contents));
+  };
   for (const p of partials) {
     let mine: Promise<Content> | undefined;
     p.whole = () =>
