@@ -84,6 +84,19 @@ describe("GzipMembers (gunzip without zlib's CRC-32)", () => {
     const both = Buffer.concat([GNU_NAMED, second]);
     expect((await inflate(both, 4096)).equals(gunzipSync(both))).toBe(true);
     expect((await inflate(Buffer.concat([ZLIB, Buffer.alloc(512)]), 4096)).equals(DATA)).toBe(true);
+    // Also when the trailing bytes come in a chunk of their own.
+    const out: Buffer[] = [];
+    await pipeline(
+      Readable.from([ZLIB, Buffer.alloc(512)]),
+      new GzipMembers(),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          out.push(Buffer.from(c));
+          cb();
+        },
+      }),
+    );
+    expect(Buffer.concat(out).equals(DATA)).toBe(true);
     expect(await failure(Buffer.concat([ZLIB, Buffer.from([0x1f, 0x00, 0x00])]))).toEqual({
       code: "Z_DATA_ERROR",
       message: "incorrect header check",

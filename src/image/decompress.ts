@@ -160,6 +160,11 @@ export class GzipMembers extends Transform {
       while (off < chunk.length) {
         if (this.state === "done") break;
         if (this.state === "header") {
+          // After a member, another follows only where gunzip would see one; anything else ends the stream.
+          if (this.members > 0 && this.header.length === 0 && chunk[off] !== 0x1f) {
+            this.state = "done";
+            break;
+          }
           const take = chunk.subarray(off, off + MAX_GZIP_HEADER);
           const have = this.header.length === 0 ? take : Buffer.concat([this.header, take]);
           const n = gzipHeaderLength(have);
@@ -184,9 +189,7 @@ export class GzipMembers extends Transform {
             throw zlibError("incorrect length check");
           }
           this.members++;
-          // Another member follows only where gunzip would see one; anything else ends the stream.
           this.state = "header";
-          if (off < chunk.length && chunk[off] !== 0x1f) this.state = "done";
           continue;
         }
         // body: the rest of the chunk goes to the inflater; where its deflate stream ends, it stops
