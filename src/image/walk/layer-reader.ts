@@ -391,18 +391,20 @@ async function streamPass(
     const { head, rest } = await peek(blob);
     compression = sniffCompression(head);
     const limits = ctx.limits;
+    // Each chunk is hashed once the decompressor has taken it, so that the thread pool inflates it
+    // while this thread hashes it. The chunks are fresh buffers (file and socket reads), never reused.
     async function* source(): AsyncGenerator<Buffer> {
       if (head.length > 0) {
         storedBytes += head.length;
-        storedHash.update(head);
         yield head;
+        storedHash.update(head);
       }
       for (;;) {
         const r = await rest.next();
         if (r.done) return;
         storedBytes += r.value.length;
-        storedHash.update(r.value);
         yield r.value;
+        storedHash.update(r.value);
       }
     }
     // Uncompressed bytes: hashed for the diffID, counted for the size and ratio limits.
