@@ -1,6 +1,6 @@
 /** Compression sniffing (magic bytes, not media types) and streaming decompressors. */
 import { Transform, type TransformCallback } from "node:stream";
-import { createInflateRaw, type InflateRaw } from "node:zlib";
+import { createGunzip, createInflateRaw, type InflateRaw } from "node:zlib";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -65,8 +65,17 @@ class ZstdDecompress extends Transform {
  */
 const GZIP_CHUNK = 1024 * 1024;
 
-export function createDecompressor(kind: Exclude<Compression, "none">): Transform {
-  if (kind === "gzip") return new GzipMembers();
+/**
+ * A streaming decompressor. `digestChecked`: the caller checks the uncompressed bytes with SHA-256 (a
+ * layer against its diffID), so gzip's CRC-32 is left out (`GzipMembers`); otherwise (a compressed
+ * image tarball, whose `index.json` and `manifest.json` no digest covers) zlib's gunzip checks it.
+ */
+export function createDecompressor(
+  kind: Exclude<Compression, "none">,
+  opts: { digestChecked?: boolean } = {},
+): Transform {
+  if (kind === "gzip")
+    return opts.digestChecked ? new GzipMembers() : createGunzip({ chunkSize: GZIP_CHUNK });
   return new ZstdDecompress();
 }
 

@@ -401,6 +401,16 @@ describe("archive://", () => {
     const cut = join(tmp, "cut.tar.gz");
     writeFileSync(cut, gzipSync(tar).subarray(0, 5000));
     await expectError(openLocalImage(cut, opts()), "CORRUPT", /cut\.tar\.gz: corrupt gzip data/);
+    // No digest covers a tarball's index.json or manifest.json: here gzip's CRC-32 is checked.
+    const badCrc = gzipSync(tar);
+    badCrc[badCrc.length - 8] = badCrc[badCrc.length - 8]! ^ 0xff;
+    const crc = join(tmp, "crc.tar.gz");
+    writeFileSync(crc, badCrc);
+    await expectError(
+      openLocalImage(crc, opts()),
+      "CORRUPT",
+      /crc\.tar\.gz: corrupt gzip data \(incorrect data check\)/,
+    );
   });
 
   it("rejects a tarball that is not an image, and a corrupt one", async () => {

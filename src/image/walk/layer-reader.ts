@@ -449,7 +449,10 @@ async function streamPass(
       onChunk,
     );
     if (compression !== "none") {
-      await pipeline(source, createDecompressor(compression), parser, { signal: ctx.signal });
+      // The uncompressed bytes are checked against the diffID below: no CRC-32 needed (decompress.ts).
+      await pipeline(source, createDecompressor(compression, { digestChecked: true }), parser, {
+        signal: ctx.signal,
+      });
     } else {
       await pipeline(source, parser, { signal: ctx.signal });
     }
