@@ -24,7 +24,7 @@ import {
   type CveChunk,
   DDL,
   type EpssRow,
-  type PackageChunk,
+  type PackageEntry,
   REF_KEYS,
   type RefChunk,
   SCHEMA_VERSION,
@@ -327,14 +327,14 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
       "SELECT namespace, name, pos, ord, data FROM temp.aff_stage WHERE (namespace, name, pos, ord) > (?, ?, ?, ?) ORDER BY namespace, name, pos, ord LIMIT 5000",
     );
     let chunkNs: string | undefined;
-    let chunk: PackageChunk = { n: [], e: [], h: [] };
-    let heads = new Map<string, number>();
+    let names: string[] = [];
+    let entries: PackageEntry[][] = [];
     const flushChunk = () => {
-      if (chunkNs === undefined || chunk.n.length === 0) return;
-      insPkg.run(chunkNs, chunk.n[0], encodeBlock(chunk));
-      nsHash.get(chunkNs)!.packages += chunk.n.length;
-      chunk = { n: [], e: [], h: [] };
-      heads = new Map();
+      if (chunkNs === undefined || names.length === 0) return;
+      insPkg.run(chunkNs, names[0], encodeRecordBlock(names, entries));
+      nsHash.get(chunkNs)!.packages += names.length;
+      names = [];
+      entries = [];
     };
     let cursor: [string, string, number, number] = ["", "", -1, -1];
     while (true) {
@@ -348,14 +348,14 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
       if (rows.length === 0) break;
       for (const r of rows) {
         const newNs = r.namespace !== chunkNs;
-        const newKey = newNs || chunk.n.at(-1) !== r.name;
-        if (newNs || (newKey && chunk.n.length >= CHUNK_KEYS)) {
+        const newKey = newNs || names.at(-1) !== r.name;
+        if (newNs || (newKey && names.length >= CHUNK_KEYS)) {
           flushChunk();
           chunkNs = r.namespace;
         }
         if (newKey) {
-          chunk.n.push(r.name);
-          chunk.e.push([]);
+          names.push(r.name);
+          entries.push([]);
         }
         const [id, source, aliases, body] = JSON.parse(r.data) as [
           string,
@@ -363,13 +363,7 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
           string[],
           Record<string, unknown>,
         ];
-        let h = heads.get(id);
-        if (h === undefined) {
-          h = chunk.h.length;
-          heads.set(id, h);
-          chunk.h.push([id, source, aliases]);
-        }
-        chunk.e.at(-1)!.push([h, r.ord, body]);
+        entries.at(-1)!.push([id, source, aliases, r.ord, body]);
       }
       const l = rows.at(-1)!;
       cursor = [l.namespace, l.name, l.pos, l.ord];

@@ -24,7 +24,7 @@ import {
   BLOCK_SIZE,
   type CveChunk,
   type EpssRow,
-  type PackageChunk,
+  type PackageEntry,
   REQUIRED_TABLES,
   type RefChunk,
   SCHEMA_VERSION,
@@ -68,7 +68,8 @@ type AffBody = Omit<AffectedPackage, "namespace" | "name">;
 
 interface DecodedChunk {
   names: Map<string, number>;
-  chunk: PackageChunk;
+  /** The entries of the name at `slot`, parsed on first use. */
+  entries(slot: number): PackageEntry[];
 }
 
 /** SQLite's BINARY collation order (UTF-8 bytes) for strings, which JS `<` (UTF-16 units) can differ from. */
@@ -250,8 +251,17 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     if (!c) {
       const row = qChunkData.get(namespace, first) as { data: Buffer } | undefined;
       if (!row) return undefined;
-      const chunk = damaged("package index chunk", () => decodeJson<PackageChunk>(row.data));
-      c = { chunk, names: new Map(chunk.n.map((n, i) => [n, i])) };
+      const block = damaged("package index chunk", () => decodeRecordBlock<PackageEntry[]>(row.data));
+      c = {
+        names: new Map(block.ids.map((n, i) => [n, i])),
+        entries: (slot) =>
+          damaged("package index chunk", () => {
+            const list = block.record(slot);
+            if (!Array.isArray(list) || !list.every((e) => Array.isArray(e) && e.length === 5))
+              throw new Error(`malformed entries for ${block.ids[slot]}`);
+            return list;
+          }),
+      };
       remember(chunkCache, ck, c, 4096);
     }
     return c;
@@ -261,10 +271,12 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     const c = chunkFor(namespace, name);
     const i = c?.names.get(name);
     if (!c || i === undefined) return undefined;
-    return c.chunk.e[i]!.map(([h, , body]) => {
-      const [advisoryId, source, aliases] = c.chunk.h[h]!;
-      return { advisoryId, aliases, source, affected: { namespace, name, ...(body as AffBody) } };
-    });
+    return c.entries(i).map(([advisoryId, source, aliases, , body]) => ({
+      advisoryId,
+      aliases,
+      source,
+      affected: { namespace, name, ...(body as AffBody) },
+    }));
   };
 
   /** A block's ids (and slot index); its records are parsed one by one as they are read. */
@@ -333,9 +345,8 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       const c = chunkFor(namespace, name);
       const i = c?.names.get(name);
       if (!c || i === undefined) continue;
-      for (const [h, ord, body] of c.chunk.e[i]!)
-        if (c.chunk.h[h]![0] === rec.id)
-          parts.push([ord, { namespace, name, ...(structuredClone(body) as AffBody) }]);
+      for (const [id, , , ord, body] of c.entries(i))
+        if (id === rec.id) parts.push([ord, { namespace, name, ...(structuredClone(body) as AffBody) }]);
     }
     parts.sort((a, b) => a[0] - b[0]);
     return { ...rec, affected: parts.map((p) => p[1]) };
@@ -441,7 +452,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
         .all(namespace) as {
         data: Buffer;
       }[])
-        out.push(...decodeJson<PackageChunk>(r.data).n);
+        out.push(...damaged("package index chunk", () => decodeRecordBlock<PackageEntry[]>(r.data)).ids);
       return out;
     },
     enrichmentCounts: () => ({ kev: Number(meta.get("kev") ?? 0), epss: Number(meta.get("epss") ?? 0) }),

@@ -8,14 +8,19 @@ import type { SeverityEntry } from "../types.js";
  *   only it (codec: encodeRecordBlock); a record's id is in the header line only. A record's position `pos` = block * BLOCK_SIZE + slot; `first` is the
  *   block's first id, so an id is found by binary search over the blocks' first ids and the block's id list;
  * - `packages`: the lookup index, per namespace chunks of CHUNK_KEYS consecutive package names, each holding
- *   every affected entry for its names (with the advisory id, source and aliases). Clustered by namespace:
+ *   every affected entry for its names (with the advisory id, source and aliases), as a record block keyed
+ *   by name (a lookup parses one name's entries). Clustered by namespace:
  *   a scan touches only its namespaces' pages, and a delta update can replace one namespace alone
  *   (`DELETE FROM packages WHERE namespace = ?` + inserts + its `namespaces` row);
  * - `namespaces`: per-namespace record/package counts and content hash;
  * - `refs`: alias (CVE, GHSA, …) → advisory positions, as sorted compressed chunks, for CVE joins;
  * - `kev`, `epss`: CVE-level enrichment, as sorted compressed chunks of CVE_KEYS CVEs.
  */
-export const SCHEMA_VERSION = 3; // 3: record blocks parsed per record; records carry affected severities (`s`)
+/**
+ * 3: record blocks parsed per record; records carry affected severities (`s`).
+ * 4: package index chunks are record blocks too, each name's entries parsed only when it is looked up.
+ */
+export const SCHEMA_VERSION = 4;
 /** Records per compressed block. */
 export const BLOCK_SIZE = 128;
 /** Package keys per compressed index chunk. */
@@ -50,16 +55,22 @@ export interface RefChunk {
 }
 
 /**
- * A `packages` chunk: up to CHUNK_KEYS consecutive package names of one namespace.
- * `n[i]` is a name, `e[i]` its entries as [index into `h`, position in the record's affected list, affected
- * body without namespace/name]; `h` the advisory heads
- * [id, source, aliases] shared by the chunk's entries.
+ * A `packages` chunk: up to CHUNK_KEYS consecutive package names of one namespace, stored as a record block
+ * (codec: encodeRecordBlock) whose ids are the names and whose records are each name's entries. A lookup
+ * parses the header (the names) and that one name's entries, not its 31 neighbours'.
  */
-export interface PackageChunk {
-  n: string[];
-  e: [number, number, Record<string, unknown>][][];
-  h: [string, string, string[]][];
-}
+export type PackageEntry = [
+  /** advisory id */
+  string,
+  /** source */
+  string,
+  /** aliases */
+  string[],
+  /** position in the record's affected list */
+  number,
+  /** the affected entry without namespace and name */
+  Record<string, unknown>,
+];
 
 /**
  * A record as stored in a block: without `affected`, which lives in `packages`; `k` lists its package keys

@@ -258,4 +258,49 @@ describe("damaged snapshot data", () => {
       s.close();
     }
   });
+
+  it("reads a package index chunk one name at a time: a name with malformed entries fails alone", async () => {
+    const { copyFileSync } = await import("node:fs");
+    const Database = (await import("better-sqlite3")).default;
+    const { decodeRecordBlock, encodeRecordBlock } = await import("./codec.js");
+    const bad = join(dir, "damaged-entries.sqlite");
+    copyFileSync(join(dir, "a.sqlite"), bad);
+    const db = new Database(bad);
+    // a chunk with at least two names
+    const rows = db.prepare("SELECT namespace, first, data FROM packages").all() as {
+      namespace: string;
+      first: string;
+      data: Buffer;
+    }[];
+    const target = rows.find((r) => decodeRecordBlock<unknown>(r.data).ids.length >= 2)!;
+    expect(target).toBeDefined();
+    const blk = decodeRecordBlock<unknown>(target.data);
+    const records = blk.ids.map((_, i) => blk.record(i));
+    const good = store.lookup(target.namespace, blk.ids[1]!);
+    expect(good.length).toBeGreaterThan(0);
+    records[0] = { not: "a list of entries" };
+    db.prepare("UPDATE packages SET data = ? WHERE namespace = ? AND first = ?").run(
+      encodeRecordBlock(blk.ids, records),
+      target.namespace,
+      target.first,
+    );
+    db.close();
+    const s = openSnapshot(bad);
+    try {
+      let err: unknown;
+      try {
+        s.lookup(target.namespace, blk.ids[0]!);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(VigilError);
+      expect((err as VigilError).code).toBe("ADVISORY_DB");
+      expect((err as VigilError).message).toMatch(/damaged package index chunk \(malformed entries for /);
+      // its neighbour in the same chunk still reads, with the same candidates as the intact snapshot
+      expect(s.lookup(target.namespace, blk.ids[1]!)).toEqual(good);
+      expect(s.packageNames(target.namespace)).toEqual(store.packageNames(target.namespace));
+    } finally {
+      s.close();
+    }
+  });
 });
