@@ -19,7 +19,7 @@ import { type Content, contentLength, type PartialContent } from "./content.js";
 import type { EntryType } from "./fs-tree.js";
 import { normalizeEntryName } from "./fs-tree.js";
 import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js";
-import { hashFileRange } from "./worker-pool.js";
+import { hashFileRange, type InflateResult, inflateFileRange } from "./worker-pool.js";
 
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
@@ -199,6 +199,8 @@ interface StreamPassOptions {
   /** Capture predicate override (re-read): path → wanted. */
   only?: Set<string>;
   builder?: SummaryBuilder;
+  /** The layer's blob as a local gzip file: inflated in a worker thread. */
+  gzipFile?: LayerFileRange;
 }
 
 /** A sink collecting an entry's data: in memory up to SPILL_THRESHOLD, else in a temp file. */
@@ -380,16 +382,22 @@ async function streamPass(
   opts: StreamPassOptions,
 ): Promise<{ compression: Compression; contents: Map<string, Content>; rawBytes: number }> {
   const where = describeLayer(layer);
-  const blob = await image.openLayerBlob(layer);
+  // A local gzip blob is inflated and hashed in a worker thread (worker-pool.ts); anything else is
+  // streamed here, inflated by zlib on the thread pool and hashed on this thread.
+  const inWorker = opts.gzipFile;
+  const blob = inWorker ? undefined : await image.openLayerBlob(layer);
   const contents = new Map<string, Content>();
-  let compression: Compression = "none";
+  let compression: Compression = inWorker ? "gzip" : "none";
   const storedHash = createHash("sha256");
   const diffHash: Hash = createHash("sha256");
   let storedBytes = 0;
   let rawBytes = 0;
+  let digests: InflateResult | undefined;
+  /** gzip inflated by a worker, which computes both digests. */
+  const digestsInWorker = inWorker !== undefined;
   try {
-    const { head, rest } = await peek(blob);
-    compression = sniffCompression(head);
+    const { head, rest } = blob ? await peek(blob) : { head: Buffer.alloc(0), rest: undefined };
+    if (blob) compression = sniffCompression(head);
     const limits = ctx.limits;
     // Each chunk is hashed once the decompressor has taken it, so that the thread pool inflates it
     // while this thread hashes it. The chunks are fresh buffers (file and socket reads), never reused.
@@ -400,7 +408,7 @@ async function streamPass(
         storedHash.update(head);
       }
       for (;;) {
-        const r = await rest.next();
+        const r = await rest!.next();
         if (r.done) return;
         storedBytes += r.value.length;
         yield r.value;
@@ -410,7 +418,7 @@ async function streamPass(
     // Uncompressed bytes: hashed for the diffID, counted for the size and ratio limits.
     const onChunk = (chunk: Buffer): void => {
       rawBytes += chunk.length;
-      if (compression !== "none") diffHash.update(chunk);
+      if (compression !== "none" && !digestsInWorker) diffHash.update(chunk);
       // The image's size counts each layer once: not again when a layer is re-read for whole files.
       if (opts.builder) ctx.totals.bytes += chunk.length;
       if (ctx.totals.bytes > limits.maxImageSize) {
@@ -448,7 +456,20 @@ async function streamPass(
       },
       onChunk,
     );
-    if (compression !== "none") {
+    if (inWorker) {
+      // Parsed as each chunk arrives (the parser keeps no view of a chunk: its buffer goes back to the
+      // worker); the worker hashes both forms.
+      digests = await inflateFileRange(
+        inWorker,
+        (chunk, stored) => {
+          storedBytes = stored;
+          parser.feed(chunk);
+        },
+        ctx.signal,
+      );
+      storedBytes = digests.storedBytes;
+      parser.finish();
+    } else if (compression !== "none") {
       // The uncompressed bytes are checked against the diffID below: no CRC-32 needed (decompress.ts).
       await pipeline(source, createDecompressor(compression, { digestChecked: true }), parser, {
         signal: ctx.signal,
@@ -457,7 +478,7 @@ async function streamPass(
       await pipeline(source, parser, { signal: ctx.signal });
     }
   } catch (e) {
-    blob.destroy();
+    blob?.destroy();
     const err = wrapError(e, where, compression);
     if (err.code === "CORRUPT") {
       // Bytes that fail to decompress or parse are often bytes that changed since the blob was written:
@@ -473,13 +494,13 @@ async function streamPass(
     }
     throw err;
   }
-  const stored = `sha256:${storedHash.digest("hex")}`;
+  const stored = digests?.stored ?? `sha256:${storedHash.digest("hex")}`;
   // A docker archive names a layer by its diffID only; a compressed layer.tar then has no stored digest.
   const storedKnown = !(compression !== "none" && layer.digest === layer.diffId);
   if (storedKnown && layer.digest.startsWith("sha256:") && stored !== layer.digest) {
     throw new VigilError("DIGEST_MISMATCH", `${where}: blob digest mismatch (got ${stored})`);
   }
-  const diff = compression === "none" ? stored : `sha256:${diffHash.digest("hex")}`;
+  const diff = digests?.diff ?? (compression === "none" ? stored : `sha256:${diffHash.digest("hex")}`);
   if (diff !== layer.diffId) {
     throw new VigilError(
       "DIGEST_MISMATCH",
@@ -518,9 +539,10 @@ export async function readLayerStreaming(
   image: OpenedImage,
   layer: LayerDescriptor,
   ctx: ReadContext,
+  gzipFile?: LayerFileRange,
 ): Promise<LayerSummary> {
   const builder = new SummaryBuilder(ctx, describeLayer(layer));
-  const { contents, rawBytes } = await streamPass(image, layer, ctx, { builder });
+  const { contents, rawBytes } = await streamPass(image, layer, ctx, { builder, gzipFile });
   builder.s.bytes = rawBytes;
   for (const [p, c] of contents) builder.s.captured.set(p, c);
   // Hard links captured in the pass already share their target's content; re-read for the rest.
@@ -535,6 +557,7 @@ export async function readLayerStreaming(
   if (stillPending.size > 0) {
     const again = await streamPass(image, layer, ctx, {
       only: new Set(stillPending.values()),
+      gzipFile,
     });
     builder.resolvePending(again.contents);
   }

@@ -25,7 +25,7 @@ import {
 } from "./layer-reader.js";
 import { walkRootfs } from "./rootfs.js";
 import type { LayerSummary } from "./summary.js";
-import { hashFileRange, warmWorkers } from "./worker-pool.js";
+import { canInflateInWorker, hashFileRange, warmWorkers } from "./worker-pool.js";
 
 /**
  * The part of a walk that needs no cataloger: the layer cache lookups, the local layer files located
@@ -75,7 +75,9 @@ export async function startWalk(
   };
   const digests = new Map<number, Promise<string>>();
   const order = layers.map((_, i) => i).filter((i) => seekable(i) !== undefined);
-  if (order.length > 0) warmWorkers();
+  // Workers check the digests of uncompressed local layers and inflate gzip ones: start them now.
+  const gzipLocal = located.some((x) => x && "range" in x && x.compression === "gzip");
+  if (order.length > 0 || (gzipLocal && canInflateInWorker())) warmWorkers();
   for (const i of order.sort((a, b) => seekable(b)!.length - seekable(a)!.length)) {
     const p = hashFileRange(seekable(i)!, controller.signal);
     p.catch(() => {});
@@ -156,7 +158,10 @@ export async function walkImage(
       });
       checks.push(r.verified);
       s = r.summary;
-    } else s = await readLayerStreaming(image, layer, ctx);
+    } else {
+      const gzipFile = compression === "gzip" && canInflateInWorker() ? range : undefined;
+      s = await readLayerStreaming(image, layer, ctx, gzipFile);
+    }
     // Written in the background (the next layer's read need not wait); dispose() waits for it.
     // Not for a layer read by seeking a local uncompressed tar: walking it again costs less than copying
     // its captured files (whole programs among them) into the cache.

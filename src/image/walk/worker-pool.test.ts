@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { hashFileRange } from "./worker-pool.js";
+import { canInflateInWorker, hashFileRange, inflateFileRange } from "./worker-pool.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-worker-pool-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,5 +54,156 @@ describe("hashFileRange", () => {
     await expect(hashFileRange(range, ac.signal)).rejects.toMatchObject({ name: "AbortError" });
     // Later jobs still get their digest.
     expect(await hashFileRange(range)).toBe(sha(raw));
+  });
+});
+
+describe("inflateFileRange (gzip inflated and hashed in a worker)", () => {
+  // Real bytes again: ~5 MiB of the node binary, compressed by GNU gzip (stores the name) and by zlib, and
+  // a second member; stored at an offset inside a larger file, as a blob inside an OCI archive is.
+  const gnu = execFileSync("gzip", ["-c", "-6"], { input: raw, maxBuffer: 64 << 20 });
+  const zlibbed = gzipSync(raw);
+  const tail = execFileSync("gzip", ["-c", "-1"], { input: Buffer.from("tail\n") });
+  let n = 0;
+  /** `data` written at an offset into a file of its own: its range. */
+  const place = (data: Buffer) => {
+    const f = join(tmp, `gz-${n++}`);
+    writeFileSync(f, Buffer.concat([prefix, data, Buffer.alloc(33, 0x1f)]));
+    return { path: f, offset: prefix.length, length: data.length };
+  };
+  /** Inflate a range; the chunks copied out, their count, the result or the error. */
+  async function run(data: Buffer, onChunk?: (c: Buffer, i: number) => void, signal?: AbortSignal) {
+    const out: Buffer[] = [];
+    const r = place(data);
+    try {
+      const res = await inflateFileRange(
+        r,
+        (c, stored) => {
+          expect(stored).toBeLessThanOrEqual(r.length);
+          out.push(Buffer.from(c));
+          onChunk?.(c, out.length - 1);
+        },
+        signal,
+      );
+      return { out: Buffer.concat(out), chunks: out.length, res };
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      return { out: Buffer.concat(out), chunks: out.length, error: { code: err.code, message: err.message } };
+    }
+  }
+
+  it("inflates what gzip and zlib write, members one after another, with both digests", async () => {
+    // this Node has the zlib handle the jobs drive, so walks take this path (the tests below cover it)
+    expect(canInflateInWorker()).toBe(true);
+    for (const data of [
+      gnu,
+      zlibbed,
+      Buffer.concat([gnu, tail]),
+      Buffer.concat([zlibbed, Buffer.alloc(512)]),
+    ]) {
+      const got = await run(data);
+      const want = gunzipSync(data);
+      expect(got.out.equals(want)).toBe(true);
+      // ~1 MiB chunks, each in a buffer the worker got back and wrote again
+      expect(got.chunks).toBe(Math.ceil(want.length / (1024 * 1024)));
+      expect(got.res).toEqual({ stored: sha(data), diff: sha(want), storedBytes: data.length });
+    }
+  });
+
+  it("parses the optional header fields, and ignores a wrong CRC-32 (the diffID check covers the bytes)", async () => {
+    const header = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3]),
+      Buffer.from([4, 0]),
+      Buffer.from("ab\0\0", "latin1"),
+      Buffer.from("name.tar\0comment\0", "latin1"),
+      Buffer.from([0x12, 0x34]),
+    ]);
+    const body = zlibbed.subarray(10);
+    expect((await run(Buffer.concat([header, body]))).out.equals(raw)).toBe(true);
+    const crc = Buffer.from(zlibbed);
+    crc[crc.length - 8] ^= 1;
+    const got = await run(crc);
+    expect(got.out.equals(raw)).toBe(true);
+    expect(got.res?.diff).toBe(sha(raw));
+  });
+
+  it("fails with zlib's codes and messages, as GzipMembers does", async () => {
+    expect((await run(zlibbed.subarray(0, zlibbed.length - 3))).error).toEqual({
+      code: "Z_BUF_ERROR",
+      message: "unexpected end of file",
+    });
+    expect((await run(Buffer.alloc(0))).error).toMatchObject({ code: "Z_BUF_ERROR" });
+    expect((await run(Buffer.concat([Buffer.from([0x1f, 0x8c]), zlibbed.subarray(2)]))).error).toMatchObject({
+      message: "incorrect header check",
+    });
+    const length = Buffer.from(zlibbed);
+    length[length.length - 1] ^= 1;
+    expect((await run(length)).error).toEqual({ code: "Z_DATA_ERROR", message: "incorrect length check" });
+    const corrupt = Buffer.from(zlibbed);
+    for (let i = 40; i < 60; i++) corrupt[i] = 0xff;
+    expect((await run(corrupt)).error?.code).toMatch(/^Z_/);
+    expect((await run(Buffer.concat([zlibbed, Buffer.from([0x1f, 0, 0])]))).error).toEqual({
+      code: "Z_DATA_ERROR",
+      message: "incorrect header check",
+    });
+    const endless = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3]),
+      Buffer.alloc(300_000, 65),
+    ]);
+    expect((await run(endless)).error).toMatchObject({ message: "gzip header too long" });
+    // a range past the end of its file
+    const short = join(tmp, "short.gz");
+    writeFileSync(short, zlibbed);
+    await expect(
+      inflateFileRange({ path: short, offset: 0, length: zlibbed.length + 100_000 }, () => {}),
+    ).rejects.toThrow(/unexpected end of file/);
+  });
+
+  it("stays at most 4 chunks ahead of a slow consumer", async () => {
+    // 16 MiB of zeros: inflated in a few ms, so a worker without flow control would be done long before a
+    // consumer that stalls on its first chunk is.
+    const size = 16 * 1024 * 1024;
+    const r = place(gzipSync(Buffer.alloc(size)));
+    const produced: number[] = [];
+    let stallEnd = 0;
+    let received = 0;
+    const res = await inflateFileRange(r, (c, _stored, at) => {
+      received += c.length;
+      produced.push(at);
+      if (produced.length === 1) {
+        stallEnd = Date.now() + 300;
+        while (Date.now() < stallEnd);
+      }
+    });
+    expect(received).toBe(size);
+    expect(res.diff).toBe(sha(Buffer.alloc(size)));
+    expect(produced.length).toBe(16);
+    // chunks 2-5 may be made during the stall; the 6th needs the credit the 2nd gives back after it
+    expect(produced[5]!).toBeGreaterThanOrEqual(stallEnd);
+  });
+
+  it("stops when the consumer throws or the signal aborts, and the pool goes on working", async () => {
+    const stop = new Error("consumer says stop");
+    const got = await run(gnu, (_c, i) => {
+      if (i === 1) throw stop;
+    });
+    expect(got.chunks).toBe(2);
+    expect(got.error?.message).toBe("consumer says stop");
+    const ac = new AbortController();
+    const aborted = await run(
+      gnu,
+      (_c, i) => {
+        if (i === 0) ac.abort();
+      },
+      ac.signal,
+    );
+    expect(aborted.error?.message).toBe("aborted");
+    expect(aborted.chunks).toBe(1);
+    await expect(inflateFileRange(place(gnu), () => {}, ac.signal)).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    // Later jobs, two at once on the two workers, still inflate and hash right.
+    const [a, b] = await Promise.all([run(gnu), run(zlibbed)]);
+    expect(a.out.equals(raw) && b.out.equals(raw)).toBe(true);
+    expect(await hashFileRange({ path: file, offset: prefix.length, length: raw.length })).toBe(sha(raw));
   });
 });
