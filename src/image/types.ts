@@ -60,6 +60,12 @@ export interface OpenedImage {
   /** The stored blob stream of a layer (compressed as `mediaType` says). */
   openLayerBlob(layer: LayerDescriptor): Promise<Readable>;
   /**
+   * A layer blob that a worker thread may download itself (a registry blob), with the credentials
+   * already known for it; undefined to stream it with `openLayerBlob`. The walk falls back to
+   * `openLayerBlob` when the download answers anything but 200 or is not gzip.
+   */
+  layerDownload?(layer: LayerDescriptor): Promise<LayerDownload | undefined>;
+  /**
    * When the layer's blob is a local file (or a range of one): where it is. The walk sniffs it: an
    * uncompressed tar is walked by seeking header to header, a gzip one is inflated in a worker thread.
    */
@@ -156,4 +162,18 @@ export interface WalkOptions {
    * `WalkResult.verified` then settles with the checks.
    */
   deferDigestChecks?: boolean;
+}
+
+/** How a worker thread downloads a layer blob (see `OpenedImage.layerDownload`). */
+export interface LayerDownload {
+  url: string;
+  headers: Record<string, string>;
+  /** The largest body accepted (the manifest's size, else the image size limit). */
+  maxBytes: number;
+  headerTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Extra CA certificates (PEM) for https, Node's roots included. */
+  ca?: string[];
+  /** Bytes received so far, for a progress bar; `done` once the blob is complete. */
+  progress?(bytes: number, done: boolean): void;
 }

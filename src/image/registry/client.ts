@@ -1,10 +1,13 @@
 import type { Readable } from "node:stream";
 import { VigilError } from "../../core/errors.js";
+import { prepareTls } from "../../core/extra-ca.js";
 import type { Logger } from "../../core/logger.js";
 import { sha256 as sha256Digest, verifyDigest } from "../image-config.js";
+import type { LayerDownload } from "../types.js";
 import { Authenticator, isLoopbackHost } from "./auth.js";
 import type { Credentials } from "./credentials.js";
 import {
+  HTTP_DEFAULTS,
   type HttpOptions,
   type HttpResponse,
   httpGetStream,
@@ -198,6 +201,26 @@ export class RegistryClient {
     }
     const size = Number(res.headers["content-length"]);
     return { stream: res.stream, size: Number.isFinite(size) ? size : undefined };
+  }
+
+  /**
+   * How a worker thread may GET a blob itself: its URL, the credentials already known for it, this
+   * client's timeouts and extra CA. The worker follows no redirect and answers no challenge: anything
+   * but a 200 sends the walk back to `openBlob`, which does both.
+   */
+  async blobDownload(repo: string, digest: string, maxBytes: number): Promise<LayerDownload> {
+    const headers: Record<string, string> = {};
+    const known = this.auth.headerFor(RegistryClient.pullScope(repo));
+    if (known) headers.authorization = known;
+    const extra = this.baseUrl.startsWith("https:") ? await prepareTls() : undefined;
+    return {
+      url: `${this.baseUrl}${repo}/blobs/${digest}`,
+      headers,
+      maxBytes,
+      headerTimeoutMs: this.opts.http?.headerTimeoutMs ?? HTTP_DEFAULTS.headerTimeoutMs,
+      idleTimeoutMs: this.opts.http?.idleTimeoutMs ?? HTTP_DEFAULTS.idleTimeoutMs,
+      ...(extra ? { ca: extra.ca } : {}),
+    };
   }
 
   /** Reads a small blob (config, attestation layer) whole and verifies its digest. */

@@ -32,7 +32,7 @@ export interface HttpResponse {
   body: ReadableStream<Uint8Array> | null;
 }
 
-const DEFAULTS = {
+export const HTTP_DEFAULTS = {
   headerTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
   retries: 3,
@@ -171,7 +171,7 @@ export async function httpRequest(
   req: HttpRequest = {},
   opts: HttpOptions = {},
 ): Promise<HttpResponse> {
-  const o = { ...DEFAULTS, ...opts };
+  const o = { ...HTTP_DEFAULTS, ...opts };
   return driveRequest(url, req.headers ?? {}, o, async (target, headers) => {
     const res = await once(target, { ...req, headers }, o);
     return {
@@ -247,7 +247,7 @@ export async function httpGetStream(
   headers: Record<string, string>,
   opts: HttpOptions = {},
 ): Promise<StreamResponse> {
-  const o = { ...DEFAULTS, ...opts };
+  const o = { ...HTTP_DEFAULTS, ...opts };
   const { request: httpReq } = await import("node:http");
   const { request: httpsReq } = await import("node:https");
   const extraCa = await prepareTls();

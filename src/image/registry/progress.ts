@@ -30,6 +30,12 @@ export class PullProgress {
     );
   }
 
+  /** `n` more bytes received (a download that a worker thread reads). */
+  add(n: number): void {
+    this.done += n;
+    this.render();
+  }
+
   track(): Transform {
     return new Transform({
       transform: (chunk: Buffer, _enc, cb) => {

@@ -4,7 +4,13 @@ import { type ImageRef, registryHost, repositoryName } from "../../reference/ima
 import { buildImageInfo, type Descriptor, parseConfig, parseDescriptor, parseJson } from "../image-config.js";
 import { choosePlatform, type Platform } from "../platform.js";
 import { statementFromBlob } from "../statement.js";
-import type { AttestationStatement, LayerDescriptor, OpenedImage, OpenOptions } from "../types.js";
+import type {
+  AttestationStatement,
+  LayerDescriptor,
+  LayerDownload,
+  OpenedImage,
+  OpenOptions,
+} from "../types.js";
 import { MEDIA_TYPES, RegistryClient } from "./client.js";
 import { type CredentialOptions, resolveCredentials } from "./credentials.js";
 import type { HttpOptions } from "./http.js";
@@ -170,6 +176,27 @@ export async function openRegistryImage(
         if (++finished === layers.length) progress.finish();
       });
       return tracked;
+    },
+    async layerDownload(layer: LayerDescriptor): Promise<LayerDownload | undefined> {
+      const l = layers[layer.index];
+      if (!l || l.digest !== layer.digest) throw new VigilError("INTERNAL", `unknown layer ${layer.digest}`);
+      if (l.size !== undefined && l.size > opts.limits.maxImageSize) {
+        throw new VigilError("LIMIT", `${where}: blob ${l.digest} is larger than the image size limit`);
+      }
+      const d = await client.blobDownload(repo, l.digest, l.size ?? opts.limits.maxImageSize);
+      if (!opts.logger.interactive) return d;
+      let seen = 0;
+      return {
+        ...d,
+        progress(bytes, done) {
+          progress.add(bytes - seen);
+          seen = bytes;
+          if (done) {
+            progress.render(true);
+            if (++finished === layers.length) progress.finish();
+          }
+        },
+      };
     },
     async attestations(): Promise<AttestationStatement[]> {
       const out: AttestationStatement[] = [];

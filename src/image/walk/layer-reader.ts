@@ -19,7 +19,13 @@ import { type Content, contentLength, type PartialContent } from "./content.js";
 import type { EntryType } from "./fs-tree.js";
 import { normalizeEntryName } from "./fs-tree.js";
 import { emptySummary, type LayerSummary, type SummaryEntry } from "./summary.js";
-import { hashFileRange, type InflateResult, inflateFileRange } from "./worker-pool.js";
+import {
+  canInflateInWorker,
+  fetchAndInflate,
+  hashFileRange,
+  type InflateResult,
+  inflateFileRange,
+} from "./worker-pool.js";
 
 /** Captured files above this size go to a temp file instead of memory. */
 export const SPILL_THRESHOLD = 1024 * 1024;
@@ -168,6 +174,8 @@ class SummaryBuilder {
 function wrapError(e: unknown, where: string, compression: Compression): VigilError {
   if (isVigilError(e)) return e;
   const msg = (e as Error)?.message ?? String(e);
+  // a download in a worker thread that failed (connection, stall, an over-long body)
+  if ((e as { code?: unknown })?.code === "NETWORK") return new VigilError("NETWORK", `${where}: ${msg}`);
   // zlib's errors carry a Z_* code ("incorrect data check" is a CRC failure at the end of the stream).
   const zcode = (e as { code?: unknown })?.code;
   if (
@@ -382,22 +390,24 @@ async function streamPass(
   opts: StreamPassOptions,
 ): Promise<{ compression: Compression; contents: Map<string, Content>; rawBytes: number }> {
   const where = describeLayer(layer);
-  // A local gzip blob is inflated and hashed in a worker thread (worker-pool.ts); anything else is
-  // streamed here, inflated by zlib on the thread pool and hashed on this thread.
+  // A local gzip blob is inflated and hashed in a worker thread (worker-pool.ts), and so is a blob the
+  // worker can download itself (a registry's: tried first, streamed here when it cannot); anything else
+  // is streamed here, inflated by zlib on the thread pool and hashed on this thread.
   const inWorker = opts.gzipFile;
-  const blob = inWorker ? undefined : await image.openLayerBlob(layer);
+  const download = !inWorker && canInflateInWorker() ? await image.layerDownload?.(layer) : undefined;
+  let blob: Readable | undefined;
   const contents = new Map<string, Content>();
-  let compression: Compression = inWorker ? "gzip" : "none";
+  let compression: Compression = inWorker || download ? "gzip" : "none";
   const storedHash = createHash("sha256");
   const diffHash: Hash = createHash("sha256");
   let storedBytes = 0;
   let rawBytes = 0;
   let digests: InflateResult | undefined;
   /** gzip inflated by a worker, which computes both digests. */
-  const digestsInWorker = inWorker !== undefined;
+  let digestsInWorker = inWorker !== undefined || download !== undefined;
+  let head: Buffer = Buffer.alloc(0);
+  let rest: AsyncIterator<Buffer> | undefined;
   try {
-    const { head, rest } = blob ? await peek(blob) : { head: Buffer.alloc(0), rest: undefined };
-    if (blob) compression = sniffCompression(head);
     const limits = ctx.limits;
     // Each chunk is hashed once the decompressor has taken it, so that the thread pool inflates it
     // while this thread hashes it. The chunks are fresh buffers (file and socket reads), never reused.
@@ -456,26 +466,40 @@ async function streamPass(
       },
       onChunk,
     );
-    if (inWorker) {
-      // Parsed as each chunk arrives (the parser keeps no view of a chunk: its buffer goes back to the
-      // worker); the worker hashes both forms.
-      digests = await inflateFileRange(
-        inWorker,
-        (chunk, stored) => {
-          storedBytes = stored;
-          parser.feed(chunk);
-        },
-        ctx.signal,
-      );
+    // From a worker, each chunk is parsed as it arrives (the parser keeps no view of a chunk: its buffer
+    // goes back to the worker); the worker hashes both forms.
+    const fromWorker = (chunk: Buffer, stored: number) => {
+      storedBytes = stored;
+      download?.progress?.(stored, false);
+      parser.feed(chunk);
+    };
+    if (inWorker) digests = await inflateFileRange(inWorker, fromWorker, ctx.signal);
+    else if (download) {
+      try {
+        digests = await fetchAndInflate(download, fromWorker, ctx.signal);
+        download.progress?.(digests.storedBytes, true);
+      } catch (e) {
+        // Not a plain 200 gzip answer (a redirect, a challenge, another compression): nothing was
+        // parsed yet, so the blob is streamed here instead, by the rules of openLayerBlob.
+        if ((e as { code?: unknown })?.code !== "FALLBACK" || rawBytes > 0) throw e;
+        digestsInWorker = false;
+      }
+    }
+    if (digests) {
       storedBytes = digests.storedBytes;
       parser.finish();
-    } else if (compression !== "none") {
-      // The uncompressed bytes are checked against the diffID below: no CRC-32 needed (decompress.ts).
-      await pipeline(source, createDecompressor(compression, { digestChecked: true }), parser, {
-        signal: ctx.signal,
-      });
     } else {
-      await pipeline(source, parser, { signal: ctx.signal });
+      blob = await image.openLayerBlob(layer);
+      ({ head, rest } = await peek(blob));
+      compression = sniffCompression(head);
+      if (compression !== "none") {
+        // The uncompressed bytes are checked against the diffID below: no CRC-32 needed (decompress.ts).
+        await pipeline(source, createDecompressor(compression, { digestChecked: true }), parser, {
+          signal: ctx.signal,
+        });
+      } else {
+        await pipeline(source, parser, { signal: ctx.signal });
+      }
     }
   } catch (e) {
     blob?.destroy();

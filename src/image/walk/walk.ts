@@ -76,8 +76,10 @@ export async function startWalk(
   const digests = new Map<number, Promise<string>>();
   const order = layers.map((_, i) => i).filter((i) => seekable(i) !== undefined);
   // Workers check the digests of uncompressed local layers and inflate gzip ones: start them now.
+  // (Also for a registry image, whose blobs the workers download themselves.)
   const gzipLocal = located.some((x) => x && "range" in x && x.compression === "gzip");
-  if (order.length > 0 || (gzipLocal && canInflateInWorker())) warmWorkers();
+  const downloads = image.layerDownload !== undefined && layers.some((_, i) => !cached[i]);
+  if (order.length > 0 || ((gzipLocal || downloads) && canInflateInWorker())) warmWorkers();
   for (const i of order.sort((a, b) => seekable(b)!.length - seekable(a)!.length)) {
     const p = hashFileRange(seekable(i)!, controller.signal);
     p.catch(() => {});

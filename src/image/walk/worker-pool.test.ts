@@ -1,11 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { canInflateInWorker, hashFileRange, inflateFileRange } from "./worker-pool.js";
+import type { LayerDownload } from "../types.js";
+import { canInflateInWorker, fetchAndInflate, hashFileRange, inflateFileRange } from "./worker-pool.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-worker-pool-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -205,5 +209,178 @@ describe("inflateFileRange (gzip inflated and hashed in a worker)", () => {
     const [a, b] = await Promise.all([run(gnu), run(zlibbed)]);
     expect(a.out.equals(raw) && b.out.equals(raw)).toBe(true);
     expect(await hashFileRange({ path: file, offset: prefix.length, length: raw.length })).toBe(sha(raw));
+  });
+});
+
+describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () => {
+  const gz = execFileSync("gzip", ["-c", "-6"], { input: raw, maxBuffer: 64 << 20 });
+  type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+  async function serve(handler: Handler) {
+    const server = createServer(handler);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/v2/x/blobs/sha256:abc`,
+      close: () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    };
+  }
+  const download = (url: string, extra: Partial<LayerDownload> = {}): LayerDownload => ({
+    url,
+    headers: { authorization: "Bearer t0ken" },
+    maxBytes: 1 << 30,
+    headerTimeoutMs: 5000,
+    idleTimeoutMs: 5000,
+    ...extra,
+  });
+  async function run(d: LayerDownload, slow = false) {
+    const out: Buffer[] = [];
+    try {
+      const res = await fetchAndInflate(d, (c) => {
+        out.push(Buffer.from(c));
+        if (slow && out.length === 1) {
+          const until = Date.now() + 600;
+          while (Date.now() < until);
+        }
+      });
+      return { out: Buffer.concat(out), res };
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      return { out: Buffer.concat(out), error: { code: err.code, message: err.message } };
+    }
+  }
+
+  it("GETs the blob with the given headers and inflates it as it arrives, in pieces of any size", async () => {
+    let auth: string | undefined;
+    const s = await serve(async (req, res) => {
+      auth = req.headers.authorization;
+      res.writeHead(200, { "content-length": String(gz.length) });
+      // the head and the body in small, uneven writes
+      for (let o = 0; o < gz.length; ) {
+        const n = o < 100 ? 7 : 200_000;
+        res.write(gz.subarray(o, o + n));
+        o += n;
+        await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    });
+    try {
+      const got = await run(download(s.url));
+      expect(got.out.equals(raw)).toBe(true);
+      expect(got.res).toEqual({ stored: sha(gz), diff: sha(raw), storedBytes: gz.length });
+      expect(auth).toBe("Bearer t0ken");
+      // a consumer slower than the idle timeout is not a stalled transfer
+      const slow = await run(download(s.url, { idleTimeoutMs: 300 }), true);
+      expect(slow.out.equals(raw)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("hands back (FALLBACK, before any output) what is not a plain 200 gzip answer", async () => {
+    const s = await serve((req, res) => {
+      if (req.url?.endsWith("redirect")) res.writeHead(307, { location: "/elsewhere" }).end();
+      else if (req.url?.endsWith("challenge")) res.writeHead(401, { "www-authenticate": "Bearer" }).end();
+      else if (req.url?.endsWith("chunked"))
+        res.writeHead(200).end(gz); // no length: chunked
+      else if (req.url?.endsWith("encoded"))
+        res.writeHead(200, { "content-length": String(gz.length), "content-encoding": "gzip" }).end(gz);
+      else res.writeHead(200, { "content-length": String(raw.length) }).end(raw); // not gzip
+    });
+    try {
+      for (const path of ["redirect", "challenge", "chunked", "encoded", "plain"]) {
+        const got = await run(download(`${s.url}/${path}`));
+        expect(got.error?.code, path).toBe("FALLBACK");
+        expect(got.out.length).toBe(0);
+      }
+      const injected = await run(download(s.url, { headers: { authorization: "Bearer x\r\nX-Evil: 1" } }));
+      expect(injected.error?.code).toBe("FALLBACK");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("fails with NETWORK on a stall, a short body, an over-long one, or no answer", async () => {
+    const s = await serve((req, res) => {
+      if (req.url?.endsWith("stall")) {
+        res.writeHead(200, { "content-length": String(gz.length) });
+        res.write(gz.subarray(0, 100_000)); // then nothing
+      } else if (req.url?.endsWith("short")) {
+        res.writeHead(200, { "content-length": String(gz.length) });
+        res.end(gz.subarray(0, 100_000));
+        req.socket.end();
+      } else if (req.url?.endsWith("silent")) {
+        // no answer at all
+      } else res.writeHead(200, { "content-length": String(gz.length) }).end(gz);
+    });
+    try {
+      const stall = await run(download(`${s.url}/stall`, { idleTimeoutMs: 300 }));
+      expect(stall.error).toMatchObject({ code: "NETWORK", message: expect.stringMatching(/stalled/) });
+      const short = await run(download(`${s.url}/short`));
+      expect(short.error).toMatchObject({ code: "NETWORK", message: expect.stringMatching(/closed before/) });
+      const big = await run(download(s.url, { maxBytes: 1000 }));
+      expect(big.error).toMatchObject({ code: "NETWORK", message: expect.stringMatching(/larger than/) });
+      const silent = await run(download(`${s.url}/silent`, { headerTimeoutMs: 300 }));
+      expect(silent.error).toMatchObject({ code: "NETWORK", message: expect.stringMatching(/no response/) });
+      // refused before any answer: handed back to the main thread's client, which retries
+      const refused = await run(download("http://127.0.0.1:9/v2/x/blobs/sha256:abc"));
+      expect(refused.error?.code).toBe("FALLBACK");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("speaks https, trusting the CA it is given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vigil-fetch-tls-"));
+    try {
+      const ossl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+      // a self-signed certificate for 127.0.0.1, given to the worker as its extra CA
+      ossl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=vigil-test",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      );
+      const key = readFileSync(join(dir, "key.pem"));
+      const cert = readFileSync(join(dir, "cert.pem"));
+      const server = createHttpsServer({ key, cert }, (_req, res) =>
+        res.writeHead(200, { "content-length": String(gz.length) }).end(gz),
+      );
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const url = `https://127.0.0.1:${port}/v2/x/blobs/sha256:abc`;
+        const ok = await run(download(url, { ca: [cert.toString()] }));
+        expect(ok.error).toBeUndefined();
+        expect(ok.out.equals(raw)).toBe(true);
+        // TLS decrypts several records per read: data keeps coming after a pause for a slow consumer
+        const slow = await run(download(url, { ca: [cert.toString()], idleTimeoutMs: 300 }), true);
+        expect(slow.error).toBeUndefined();
+        expect(slow.out.equals(raw)).toBe(true);
+        // without it the handshake fails before any answer: the main thread's client takes over (and
+        // reports the certificate problem in its own words)
+        const untrusted = await run(download(url));
+        expect(untrusted.error?.code).toBe("FALLBACK");
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

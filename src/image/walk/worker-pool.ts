@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { createInflateRaw } from "node:zlib";
-import type { LayerFileRange } from "../types.js";
+import type { LayerDownload, LayerFileRange } from "../types.js";
 
 // Plain JS (node: built-ins only) so that it runs the same from src (vitest) and from dist.
 const WORKER_SOURCE = `
@@ -103,6 +103,8 @@ function startInflate(m) {
 function closeInflate(j) {
   j.over = true;
   inflates.delete(j.id);
+  if (j.sock) j.sock.destroy();
+  if (j.timer) clearTimeout(j.timer);
   if (j.inf) j.inf.close();
   j.inf = undefined;
   if (j.fd !== undefined) fs.closeSync(j.fd);
@@ -113,11 +115,139 @@ function fail(j, e) {
   closeInflate(j);
   parentPort.postMessage({ id: j.id, type: "error", error: String((e && e.message) || e), code: e && e.code });
 }
-/** The next compressed bytes into inBuf. */
+/**
+ * A job that downloads its blob: GET m.url here, on a socket read into one reused buffer (net's
+ * \`onread\`), so that the download makes no garbage in this isolate; the body is inflated as it
+ * arrives. A small HTTP/1.1 reader: anything but a 200 with a Content-Length and no transfer or content
+ * encoding ends the job with code FALLBACK before any output (the main thread then streams the blob
+ * with its own client, which knows redirects and challenges).
+ */
+const MAX_HEAD = 64 * 1024;
+function startFetch(m) {
+  const j = {
+    id: m.id, fd: undefined, pos: 0, left: 0, credits: 0, fetch: true,
+    sock: undefined, head: Buffer.alloc(0), bodyLeft: -1, maxBytes: m.maxBytes, pending: undefined,
+    inBuf: undefined, inOff: 0, inLen: 0, eof: false,
+    stored: crypto.createHash("sha256"), diff: crypto.createHash("sha256"), storedBytes: 0,
+    state: "header", header: null, inf: undefined, memberOut: 0, members: 0,
+    trailer: Buffer.alloc(8), trailerFill: 0, out: undefined, outOff: 0, over: false, spare: [],
+  };
+  inflates.set(m.id, j);
+  let u;
+  try {
+    u = new URL(m.url);
+  } catch (e) {
+    return fail(j, zerr("bad URL", "FALLBACK"));
+  }
+  const https = u.protocol === "https:";
+  const readBuf = Buffer.allocUnsafe(64 * 1024);
+  const host = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
+  const opts = {
+    host,
+    port: Number(u.port) || (https ? 443 : 80),
+    onread: { buffer: readBuf, callback: (n, buf) => onFetchData(j, buf, n) },
+  };
+  const net = require("node:net");
+  const sock = https
+    ? require("node:tls").connect({ ...opts, servername: net.isIP(host) ? undefined : host, ...(m.ca ? { ca: m.ca } : {}) })
+    : net.connect(opts);
+  j.sock = sock;
+  const timer = setTimeout(() => {
+    sock.destroy(zerr("no response within " + Math.round(m.headerMs / 1000) + " s", "NETWORK"));
+  }, m.headerMs);
+  j.timer = timer;
+  j.idleMs = m.idleMs;
+  sock.setTimeout(m.idleMs, () => sock.destroy(zerr("transfer stalled for " + m.idleMs / 1000 + " s", "NETWORK")));
+  sock.on(https ? "secureConnect" : "connect", () => {
+    let req = "GET " + u.pathname + u.search + " HTTP/1.1\\r\\nHost: " + u.host + "\\r\\n";
+    for (const [k, v] of Object.entries(m.headers)) {
+      // as Node's http client does: no header may carry a line break (a hostile token, say)
+      if (/[\\r\\n\\0]/.test(k + v)) return fail(j, zerr("invalid header", "FALLBACK"));
+      req += k + ": " + v + "\\r\\n";
+    }
+    sock.write(req + "Accept-Encoding: identity\\r\\nConnection: close\\r\\n\\r\\n");
+  });
+  sock.on("error", (e) => {
+    if (e.code === "NETWORK" || e.code === "FALLBACK") return fail(j, e);
+    // a connection that fails before the answer: the main thread's client, which retries, takes over
+    fail(j, zerr(String(e.message || e), j.bodyLeft < 0 ? "FALLBACK" : "NETWORK"));
+  });
+  sock.on("end", () => {
+    if (j.bodyLeft !== 0) fail(j, zerr("the connection closed before the end of the blob", "NETWORK"));
+  });
+}
+/** Bytes from the socket, in its reused buffer: the head parsed, the body inflated now or copied. */
+function onFetchData(j, buf, n) {
+  if (j.over) return false;
+  try {
+    let data = buf.subarray(0, n);
+    if (j.bodyLeft < 0) {
+      j.head = Buffer.concat([j.head, data]);
+      const end = j.head.indexOf("\\r\\n\\r\\n");
+      if (end < 0) {
+        if (j.head.length > MAX_HEAD) throw zerr("response head too long", "FALLBACK");
+        return true;
+      }
+      clearTimeout(j.timer);
+      const lines = j.head.toString("latin1", 0, end).split("\\r\\n");
+      const status = /^HTTP\\/1\\.[01] (\\d{3})/.exec(lines[0]);
+      const h = {};
+      for (const l of lines.slice(1)) {
+        const c = l.indexOf(":");
+        if (c > 0) h[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+      }
+      const len = /^\\d+$/.test(h["content-length"] || "") ? Number(h["content-length"]) : -1;
+      if (!status || status[1] !== "200" || len < 0 || h["transfer-encoding"] || (h["content-encoding"] && h["content-encoding"] !== "identity"))
+        throw zerr("not a plain 200 answer", "FALLBACK");
+      if (len > j.maxBytes) throw zerr("the blob is larger than its size (" + len + " bytes)", "NETWORK");
+      j.bodyLeft = len;
+      data = Buffer.from(j.head.subarray(end + 4));
+      j.head = Buffer.alloc(0);
+      if (len === 0) j.eof = true;
+      if (data.length === 0) return true;
+    }
+    if (data.length > j.bodyLeft) throw zerr("the server sent more than the blob's length", "NETWORK");
+    if (j.storedBytes === 0 && (data[0] !== 0x1f || (data.length > 1 && data[1] !== 0x8b))) throw zerr("not gzip", "FALLBACK");
+    j.bodyLeft -= data.length;
+    j.stored.update(data);
+    j.storedBytes += data.length;
+    // Data can come after the socket was paused (a TLS read decrypts several records at once): it
+    // joins what is still waiting, which this job owns.
+    let owned = false;
+    if (j.inLen > 0) {
+      j.inBuf = Buffer.concat([j.inBuf.subarray(j.inOff, j.inOff + j.inLen), data]);
+      owned = true;
+    } else j.inBuf = data;
+    j.inOff = 0;
+    j.inLen = j.inBuf.length;
+    if (j.bodyLeft === 0) j.eof = true;
+    pumpInflate(j);
+    if (!j.over && j.inLen > 0) {
+      // out of credits: keep the rest (the socket's buffer is reused) and stop reading until they come
+      if (!owned) j.inBuf = Buffer.from(j.inBuf.subarray(j.inOff, j.inOff + j.inLen));
+      else j.inBuf = j.inBuf.subarray(j.inOff, j.inOff + j.inLen);
+      j.inOff = 0;
+      j.sock.pause();
+      j.sock.setTimeout(0); // waiting on the consumer is not a stalled transfer
+    }
+  } catch (e) {
+    fail(j, e);
+  }
+  return true;
+}
+/** The next compressed bytes into inBuf; false when a download has nothing new yet. */
 function readMore(j) {
+  if (j.fetch) {
+    // the socket's data handler fed what it had: wait for more (reading again if credits stopped it)
+    if (j.sock && j.sock.isPaused()) {
+      j.sock.setTimeout(j.idleMs);
+      j.sock.resume();
+    }
+    return false;
+  }
   if (j.left === 0) {
     j.eof = true;
-    return;
+    return true;
   }
   const n = fs.readSync(j.fd, j.inBuf, 0, Math.min(IN_SIZE, j.left), j.pos);
   if (n === 0) throw new Error("unexpected end of file (the blob is shorter than its size)");
@@ -127,6 +257,7 @@ function readMore(j) {
   j.storedBytes += n;
   j.inOff = 0;
   j.inLen = n;
+  return true;
 }
 function emit(j) {
   const ab = j.out.buffer;
@@ -140,7 +271,7 @@ function emit(j) {
 function pumpInflate(j) {
   try {
     while (!j.over && j.credits > 0) {
-      if (j.inLen === 0 && !j.eof) readMore(j);
+      if (j.inLen === 0 && !j.eof && !readMore(j)) return;
       if (j.inLen === 0 && j.eof) {
         if (j.state === "body" || j.state === "trailer" || (j.state === "header" && (j.members === 0 || j.header)))
           throw zerr("unexpected end of file", "Z_BUF_ERROR");
@@ -220,6 +351,7 @@ function pumpInflate(j) {
 parentPort.on("message", (m) => {
   if (m.type === "hash") hash(m);
   else if (m.type === "inflate") startInflate(m);
+  else if (m.type === "fetch") startFetch(m);
   else if (m.type === "credit") {
     const j = inflates.get(m.id);
     if (j) {
@@ -471,7 +603,40 @@ export function inflateFileRange(
   onChunk: (chunk: Buffer, storedBytes: number, producedAt: number) => void,
   signal?: AbortSignal,
 ): Promise<InflateResult> {
-  const msg = { type: "inflate", path: r.path, offset: r.offset, length: r.length };
+  return runInflate({ type: "inflate", path: r.path, offset: r.offset, length: r.length }, onChunk, signal);
+}
+
+/**
+ * `inflateFileRange` for a blob a worker downloads itself (GET `d.url` with `d.headers`, no redirects),
+ * so that the main thread's event loop never touches its bytes. An answer other than 200 rejects with
+ * code FALLBACK before any chunk (the caller then streams the blob itself); network failures reject
+ * with code NETWORK.
+ */
+export function fetchAndInflate(
+  d: LayerDownload,
+  onChunk: (chunk: Buffer, storedBytes: number, producedAt: number) => void,
+  signal?: AbortSignal,
+): Promise<InflateResult> {
+  return runInflate(
+    {
+      type: "fetch",
+      url: d.url,
+      headers: d.headers,
+      maxBytes: d.maxBytes,
+      headerMs: d.headerTimeoutMs,
+      idleMs: d.idleTimeoutMs,
+      ...(d.ca ? { ca: d.ca } : {}),
+    },
+    onChunk,
+    signal,
+  );
+}
+
+function runInflate(
+  msg: Record<string, unknown>,
+  onChunk: (chunk: Buffer, storedBytes: number, producedAt: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<InflateResult> {
   return new Promise<InflateResult>((resolve, reject) => {
     const aborted = () => Object.assign(new Error("aborted"), { name: "AbortError" });
     if (signal?.aborted) return reject(aborted());
