@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../core/logger.js";
 import { DockerEngine } from "../image/daemon/index.js";
@@ -38,6 +40,52 @@ describe("indexing images from a real registry", () => {
     expect(sbom.distro?.id).toBe("debian");
     expect(sbom.packages.every((p) => p.type !== "deb" || p.layerIndex === 1)).toBe(true);
     expect(lines.join("")).toMatch(/✓ Pulled\n[\s\S]*✓ Indexed \d+ packages/);
+  });
+
+  it("lets a worker download the blobs, and falls back to the client when a blob is redirected", async () => {
+    // A front for the registry on another port: it counts blob requests, and in redirect mode answers
+    // them with a 307 to the registry itself (another origin), which only the client follows.
+    const hits: string[] = [];
+    let redirect = false;
+    const [rhost, rport] = reg.host.split(":");
+    const front = createServer((req, res) => {
+      const isBlob = /\/blobs\/sha256:/.test(req.url ?? "");
+      if (isBlob) hits.push(req.url!);
+      if (isBlob && redirect) {
+        res.writeHead(307, { location: `http://${reg.host}${req.url}` }).end();
+        return;
+      }
+      const up = httpRequest(
+        { host: rhost, port: Number(rport), path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+    const host = `127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      const run = () =>
+        indexImage(`registry://${host}/shop/app:1`, {
+          logger: createLogger({ stream: { write: () => true } as unknown as NodeJS.WritableStream }),
+          sbomCache: false,
+          layerCache: false,
+        });
+      const direct = await run();
+      const directHits = hits.length;
+      expect(direct.packages.filter((p) => p.type === "deb")).toHaveLength(installed);
+      redirect = true;
+      hits.length = 0;
+      const redirected = await run();
+      // each layer blob asked twice: by the worker (a 307: handed back) and by the client
+      expect(hits.length).toBe(2 * directHits - 1); // the config blob is fetched by the client only
+      expect(redirected.packages).toEqual(direct.packages);
+    } finally {
+      front.closeAllConnections();
+      front.close();
+    }
   });
 
   it("shows a byte progress bar for pulls on a terminal, nothing otherwise", async () => {
