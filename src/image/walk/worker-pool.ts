@@ -17,7 +17,9 @@ import { Worker } from "node:worker_threads";
 import { createInflateRaw } from "node:zlib";
 import type { LayerDownload, LayerFileRange } from "../types.js";
 
-// Plain JS (node: built-ins only) so that it runs the same from src (vitest) and from dist.
+// Plain JS (node: built-ins only) so that it runs the same from src (vitest) and from dist. This is a
+// template literal: a backslash meant for the worker's code is written doubled (\\r\\n, \\d). A single
+// one is taken by the literal (and Biome's useless-escape fix silently drops one before \d or \.).
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
