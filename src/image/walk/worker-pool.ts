@@ -201,7 +201,8 @@ function onFetchData(j, buf, n) {
       const len = /^\\d+$/.test(h["content-length"] || "") ? Number(h["content-length"]) : -1;
       if (!status || status[1] !== "200" || len < 0 || h["transfer-encoding"] || (h["content-encoding"] && h["content-encoding"] !== "identity"))
         throw zerr("not a plain 200 answer", "FALLBACK");
-      if (len > j.maxBytes) throw zerr("the blob is larger than its size (" + len + " bytes)", "NETWORK");
+      // a length over the manifest's size: the client reports it (DIGEST_MISMATCH, or LIMIT)
+      if (len > j.maxBytes) throw zerr("the blob is larger than its size (" + len + " bytes)", "FALLBACK");
       j.bodyLeft = len;
       data = Buffer.from(j.head.subarray(end + 4));
       j.head = Buffer.alloc(0);
