@@ -94,15 +94,20 @@ function responseHeaders(h: import("node:http").IncomingHttpHeaders): ResponseHe
 }
 
 /**
- * One request on Node's own http/https: its first use costs ~15 ms where fetch's costs ~65 ms alone,
- * ~0.17 s in a whole `vigil` command (undici is loaded on first use), which every registry command paid
- * for its first manifest.
+ * One request on Node's own http/https, resolved with the response once its head arrives (the header
+ * timeout applies until then). Its first use costs ~15 ms where fetch's costs ~65 ms alone, ~0.17 s in
+ * a whole `vigil` command (undici is loaded on first use), which every registry command paid for its
+ * first manifest.
  */
-async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Promise<HttpResponse> {
+async function send(
+  url: string,
+  req: HttpRequest,
+  o: Required<HttpOptions>,
+): Promise<import("node:http").IncomingMessage> {
   const { request: httpReq } = await import("node:http");
   const { request: httpsReq } = await import("node:https");
   const extraCa = await prepareTls();
-  return new Promise<HttpResponse>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const u = new URL(url);
     const https = u.protocol === "https:";
     const body =
@@ -110,22 +115,12 @@ async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Pr
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
     if (body && !Object.keys(headers).some((k) => k.toLowerCase() === "content-length"))
       headers["content-length"] = String(body.length);
-    const method = req.method ?? "GET";
     const r = (https ? httpsReq : httpReq)(
       u,
-      { method, headers, ...(extraCa && https ? { ca: extraCa.ca } : {}) },
+      { method: req.method ?? "GET", headers, ...(extraCa && https ? { ca: extraCa.ca } : {}) },
       (res) => {
         clearTimeout(timer);
-        const rh = responseHeaders(res.headers);
-        if (method === "HEAD") {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, headers: rh, url, body: null });
-          return;
-        }
-        const cancel = async () => {
-          res.destroy();
-        };
-        resolve({ status: res.statusCode ?? 0, headers: rh, url, body: { stream: res, cancel } });
+        resolve(res);
       },
     );
     const timer = setTimeout(() => {
@@ -143,6 +138,21 @@ async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Pr
     });
     r.end(body);
   });
+}
+
+/** One request, its body left to the caller (`readBody` or `cancel`); none for HEAD. */
+async function once(url: string, req: HttpRequest, o: Required<HttpOptions>): Promise<HttpResponse> {
+  const res = await send(url, req, o);
+  const headers = responseHeaders(res.headers);
+  const status = res.statusCode ?? 0;
+  if (req.method === "HEAD") {
+    res.resume();
+    return { status, headers, url, body: null };
+  }
+  const cancel = async () => {
+    res.destroy();
+  };
+  return { status, headers, url, body: { stream: res, cancel } };
 }
 
 /** What the redirect/retry driver needs to know about one response. */
@@ -312,43 +322,15 @@ export async function httpGetStream(
   opts: HttpOptions = {},
 ): Promise<StreamResponse> {
   const o = { ...HTTP_DEFAULTS, ...opts };
-  const { request: httpReq } = await import("node:http");
-  const { request: httpsReq } = await import("node:https");
-  const extraCa = await prepareTls();
-  const once1 = (target: string, hdrs: Record<string, string>) =>
-    new Promise<StreamResponse>((resolve, reject) => {
-      const u = new URL(target);
-      const req = (u.protocol === "https:" ? httpsReq : httpReq)(
-        u,
-        { method: "GET", headers: hdrs, ...(extraCa && u.protocol === "https:" ? { ca: extraCa.ca } : {}) },
-        (res) => {
-          clearTimeout(timer);
-          res.setTimeout(o.idleTimeoutMs, () =>
-            res.destroy(
-              new VigilError(
-                "NETWORK",
-                `${redactUrl(target)}: transfer stalled for ${o.idleTimeoutMs / 1000} s`,
-              ),
-            ),
-          );
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, url: target, stream: res });
-        },
-      );
-      const timer = setTimeout(() => {
-        req.destroy(
-          new VigilError(
-            "NETWORK",
-            `no response from ${redactUrl(target)} within ${Math.round(o.headerTimeoutMs / 1000)} s`,
-          ),
-        );
-      }, o.headerTimeoutMs);
-      req.on("error", (err) => {
-        clearTimeout(timer);
-        if (err instanceof VigilError) reject(err);
-        else reject(connectionError(target, (err as NodeJS.ErrnoException).code, err.message, err));
-      });
-      req.end();
-    });
+  const once1 = async (target: string, hdrs: Record<string, string>): Promise<StreamResponse> => {
+    const res = await send(target, { headers: hdrs }, o);
+    res.setTimeout(o.idleTimeoutMs, () =>
+      res.destroy(
+        new VigilError("NETWORK", `${redactUrl(target)}: transfer stalled for ${o.idleTimeoutMs / 1000} s`),
+      ),
+    );
+    return { status: res.statusCode ?? 0, headers: res.headers, url: target, stream: res };
+  };
   return driveRequest(url, headers, o, async (target, hdrs) => {
     const res = await once1(target, hdrs);
     const loc = res.headers.location;
