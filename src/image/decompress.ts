@@ -84,22 +84,29 @@ function zlibError(message: string, code = "Z_DATA_ERROR"): Error {
   return Object.assign(new Error(message), { code });
 }
 
-const FTEXT_MASK_RESERVED = 0xe0;
-const FHCRC = 0x02;
-const FEXTRA = 0x04;
-const FNAME = 0x08;
-const FCOMMENT = 0x10;
 /** A member header longer than this (a file name or comment without end) is refused. */
 const MAX_GZIP_HEADER = 64 * 1024;
 
-/** The length of the gzip member header at the start of `b`, or -1 when `b` ends inside it. */
+/**
+ * The length of the gzip member header at the start of `b`, or -1 when `b` ends inside it. Throws
+ * zlib's errors (code Z_DATA_ERROR) for a header zlib would refuse.
+ *
+ * Self-contained (no outer names, plain JS once its types are stripped): the inflate worker runs this
+ * very function, from its source text (worker-pool.ts).
+ */
 export function gzipHeaderLength(b: Buffer): number {
-  if (b.length >= 1 && b[0] !== 0x1f) throw zlibError("incorrect header check");
-  if (b.length >= 2 && b[1] !== 0x8b) throw zlibError("incorrect header check");
-  if (b.length >= 3 && b[2] !== 8) throw zlibError("unknown compression method");
-  if (b.length >= 4 && (b[3]! & FTEXT_MASK_RESERVED) !== 0) throw zlibError("unknown header flags set");
+  const bad = (message: string) => Object.assign(new Error(message), { code: "Z_DATA_ERROR" });
+  const FHCRC = 0x02;
+  const FEXTRA = 0x04;
+  const FNAME = 0x08;
+  const FCOMMENT = 0x10;
+  const RESERVED = 0xe0;
+  if (b.length >= 1 && b[0] !== 0x1f) throw bad("incorrect header check");
+  if (b.length >= 2 && b[1] !== 0x8b) throw bad("incorrect header check");
+  if (b.length >= 3 && b[2] !== 8) throw bad("unknown compression method");
+  if (b.length >= 4 && ((b[3] as number) & RESERVED) !== 0) throw bad("unknown header flags set");
   if (b.length < 10) return -1;
-  const flags = b[3]!;
+  const flags = b[3] as number;
   let o = 10;
   if (flags & FEXTRA) {
     if (b.length < o + 2) return -1;

@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import { createInflateRaw } from "node:zlib";
+import { gzipHeaderLength } from "../decompress.js";
 import type { LayerDownload, LayerFileRange } from "../types.js";
 
 // Plain JS (node: built-ins only) so that it runs the same from src (vitest) and from dist. This is a
@@ -64,28 +65,8 @@ function zerr(message, code) {
   e.code = code || "Z_DATA_ERROR";
   return e;
 }
-/** Length of the gzip member header at the start of b, or -1 when b ends inside it. */
-function headerLength(b) {
-  if (b.length >= 1 && b[0] !== 0x1f) throw zerr("incorrect header check");
-  if (b.length >= 2 && b[1] !== 0x8b) throw zerr("incorrect header check");
-  if (b.length >= 3 && b[2] !== 8) throw zerr("unknown compression method");
-  if (b.length >= 4 && (b[3] & 0xe0) !== 0) throw zerr("unknown header flags set");
-  if (b.length < 10) return -1;
-  const flags = b[3];
-  let o = 10;
-  if (flags & 0x04) {
-    if (b.length < o + 2) return -1;
-    o += 2 + b.readUInt16LE(o);
-  }
-  for (const f of [0x08, 0x10]) {
-    if (!(flags & f)) continue;
-    const nul = b.indexOf(0, o);
-    if (nul < 0) return -1;
-    o = nul + 1;
-  }
-  if (flags & 0x02) o += 2;
-  return b.length >= o ? o : -1;
-}
+// gzipHeaderLength of decompress.ts, the same function for both decoders (its source text, below)
+const headerLength = ${gzipHeaderLength.toString()};
 /** A job reads a local file range. */
 function startInflate(m) {
   const j = {
