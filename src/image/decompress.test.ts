@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { GzipMembers, gzipHeaderLength } from "./decompress.js";
+import { gzipHeaderWithAllFields } from "./test-helpers/gzip.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-gzip-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -106,13 +107,7 @@ describe("GzipMembers (gunzip without zlib's CRC-32)", () => {
   it("parses the optional header fields (extra, name, comment, header CRC)", async () => {
     const deflated = ZLIB.subarray(10, ZLIB.length - 8);
     const trailer = ZLIB.subarray(ZLIB.length - 8);
-    const header = Buffer.concat([
-      Buffer.from([0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3]),
-      Buffer.from([4, 0]),
-      Buffer.from("ab\0\0", "latin1"),
-      Buffer.from("name.tar\0comment\0", "latin1"),
-      Buffer.from([0x12, 0x34]),
-    ]);
+    const header = gzipHeaderWithAllFields();
     const input = Buffer.concat([header, deflated, trailer]);
     expect(gzipHeaderLength(input)).toBe(header.length);
     expect(gzipHeaderLength(header.subarray(0, header.length - 1))).toBe(-1);

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { gzipHeaderWithAllFields } from "../test-helpers/gzip.js";
 import type { LayerDownload } from "../types.js";
 import { canInflateInWorker, fetchAndInflate, hashFileRange, inflateFileRange } from "./worker-pool.js";
 
@@ -114,13 +115,7 @@ describe("inflateFileRange (gzip inflated and hashed in a worker)", () => {
   });
 
   it("parses the optional header fields, and ignores a wrong CRC-32 (the diffID check covers the bytes)", async () => {
-    const header = Buffer.concat([
-      Buffer.from([0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3]),
-      Buffer.from([4, 0]),
-      Buffer.from("ab\0\0", "latin1"),
-      Buffer.from("name.tar\0comment\0", "latin1"),
-      Buffer.from([0x12, 0x34]),
-    ]);
+    const header = gzipHeaderWithAllFields();
     const body = zlibbed.subarray(10);
     expect((await run(Buffer.concat([header, body]))).out.equals(raw)).toBe(true);
     const crc = Buffer.from(zlibbed);
@@ -228,6 +223,32 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
         }),
     };
   }
+  /**
+   * `body` served by a server in a child process (https with `tls`): a slow consumer below blocks this
+   * thread, and an in-process server would stall with it, which a real registry does not.
+   */
+  async function serveElsewhere(body: Buffer, tls?: { key: string; cert: string }) {
+    const file = join(tmp, `served-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(file, body);
+    const code = `
+      const fs = require("node:fs");
+      const [file, key, cert] = process.argv.slice(1);
+      const body = fs.readFileSync(file);
+      const h = (_req, res) => res.writeHead(200, { "content-length": body.length }).end(body);
+      const srv = key
+        ? require("node:https").createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, h)
+        : require("node:http").createServer(h);
+      srv.listen(0, "127.0.0.1", () => console.log(srv.address().port));`;
+    const child = spawn(process.execPath, ["-e", code, file, ...(tls ? [tls.key, tls.cert] : [])], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.once("exit", (c) => reject(new Error(`server exited (${c})`)));
+    });
+    const scheme = tls ? "https" : "http";
+    return { url: `${scheme}://127.0.0.1:${port}/v2/x/blobs/sha256:abc`, close: () => child.kill() };
+  }
   const download = (url: string, extra: Partial<LayerDownload> = {}): LayerDownload => ({
     url,
     headers: { authorization: "Bearer t0ken" },
@@ -269,14 +290,21 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
     });
     try {
       const got = await run(download(s.url));
+      expect(got.error).toBeUndefined();
       expect(got.out.equals(raw)).toBe(true);
       expect(got.res).toEqual({ stored: sha(gz), diff: sha(raw), storedBytes: gz.length });
       expect(auth).toBe("Bearer t0ken");
-      // a consumer slower than the idle timeout is not a stalled transfer
-      const slow = await run(download(s.url, { idleTimeoutMs: 300 }), true);
-      expect(slow.out.equals(raw)).toBe(true);
     } finally {
       await s.close();
+    }
+    // a consumer slower than the idle timeout is not a stalled transfer
+    const elsewhere = await serveElsewhere(gz);
+    try {
+      const slow = await run(download(elsewhere.url, { idleTimeoutMs: 300 }), true);
+      expect(slow.error).toBeUndefined();
+      expect(slow.out.equals(raw)).toBe(true);
+    } finally {
+      elsewhere.close();
     }
   });
 
@@ -369,7 +397,14 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
         expect(ok.error).toBeUndefined();
         expect(ok.out.equals(raw)).toBe(true);
         // TLS decrypts several records per read: data keeps coming after a pause for a slow consumer
-        const slow = await run(download(url, { ca: [cert.toString()], idleTimeoutMs: 300 }), true);
+        const elsewhere = await serveElsewhere(gz, {
+          key: join(dir, "key.pem"),
+          cert: join(dir, "cert.pem"),
+        });
+        const slow = await run(
+          download(elsewhere.url, { ca: [cert.toString()], idleTimeoutMs: 300 }),
+          true,
+        ).finally(() => elsewhere.close());
         expect(slow.error).toBeUndefined();
         expect(slow.out.equals(raw)).toBe(true);
         // without it the handshake fails before any answer: the main thread's client takes over (and
