@@ -19,8 +19,8 @@ if (process.env.VIGIL_MALLOC_TUNED === "1") {
   delete process.env.GLIBC_TUNABLES;
   delete process.env.VIGIL_MALLOC_TUNED;
 }
-const { statSync } = require("node:fs");
-const { join } = require("node:path");
+const { readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
+const { dirname, join } = require("node:path");
 const cli = join(__dirname, "..", "dist", "cli");
 try {
   if (statSync(join(cli, "main.js")).mtimeMs > statSync(join(cli, "vigil.cjs")).mtimeMs)
@@ -28,4 +28,77 @@ try {
 } catch {
   // no tsc output beside the bundle: nothing to compare
 }
-require(join(cli, "vigil.cjs"));
+
+// V8 code caches. `npm run build` runs Vigil once on the bundled example with VIGIL_CODE_CACHE_WRITE=1
+// (scripts/code-cache.mjs), and each bundled file that run loaded gets a `FILE.cache` beside it: the
+// bytecode V8 compiled for it, functions compiled lazily during the run included. Loading through one
+// skips most of the compiling a run otherwise starts with (docs/benchmarks.md). A cache file holds a
+// magic, the SHA-256 of the source it was made from and of its own V8 data, then that data: a cache that
+// does not match its file byte for byte, or is damaged, is not used (V8 itself checks only the source's
+// length), and V8 rejects one made by another V8 or under other flags. Either way the file is compiled
+// as usual. VIGIL_DEBUG=1 says which on stderr.
+const CACHE_MAGIC = Buffer.from("VIGILCC1");
+const debug = process.env.VIGIL_DEBUG === "1";
+const writeCaches = process.env.VIGIL_CODE_CACHE_WRITE === "1";
+delete process.env.VIGIL_CODE_CACHE_WRITE;
+// The V8 flags the CLI runs with (src/cli/v8-tuning.ts) are set before anything is compiled: V8 accepts a
+// code cache only under the flags it was made with, and the CLI sets them again (the same) at start.
+try {
+  const v8 = require("node:v8");
+  for (const f of require(join(cli, "v8-tuning.cjs")).v8TuningFlags(process.versions.v8)) v8.setFlagsFromString(f);
+} catch {
+  // no v8-tuning.cjs beside the bundle: V8's defaults
+}
+const sha256 = (b) => require("node:crypto").createHash("sha256").update(b).digest();
+const loaded = new Map();
+/** `require(file)` for a bundled CommonJS file, through its code cache when it has a valid one. */
+function loadCached(file) {
+  const hit = loaded.get(file);
+  if (hit) return hit.module.exports;
+  const Module = require("node:module");
+  const vm = require("node:vm");
+  const source = readFileSync(file);
+  let sourceHash;
+  let cachedData;
+  let state = "absent";
+  let c;
+  try {
+    c = readFileSync(`${file}.cache`);
+  } catch {
+    // no cache file
+  }
+  if (c || writeCaches) sourceHash = sha256(source);
+  if (c) {
+    const data = c.subarray(72);
+    if (c.length <= 72 || !c.subarray(0, 8).equals(CACHE_MAGIC)) state = "damaged";
+    else if (!c.subarray(8, 40).equals(sourceHash)) state = "stale";
+    else if (!c.subarray(40, 72).equals(sha256(data))) state = "damaged";
+    else cachedData = data;
+  }
+  // Node's own CommonJS wrapper, on the first line so that line numbers stay those of the file.
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname) { ${source.toString("utf8")}\n});`,
+    { filename: file, cachedData },
+  );
+  if (cachedData) state = script.cachedDataRejected ? "rejected by V8" : "used";
+  if (debug) process.stderr.write(`    · code cache of ${file}: ${state}\n`);
+  const mod = new Module(file, module);
+  mod.filename = file;
+  loaded.set(file, { module: mod, script, sourceHash });
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dirname(file));
+  mod.loaded = true;
+  return mod.exports;
+}
+if (writeCaches) {
+  process.once("exit", () => {
+    for (const [file, { script, sourceHash }] of loaded) {
+      const data = script.createCachedData();
+      const header = [CACHE_MAGIC, sourceHash, sha256(data)];
+      writeFileSync(`${file}.cache.tmp`, Buffer.concat([...header, data]));
+      renameSync(`${file}.cache.tmp`, `${file}.cache`);
+    }
+  });
+}
+// The bundle's entry loads its bundled dependencies (dist/cli/deps/) through this too.
+globalThis[Symbol.for("vigil.loadBundled")] = loadCached;
+loadCached(join(cli, "vigil.cjs"));

@@ -7,7 +7,9 @@
 const { join } = require("node:path");
 const { bundledDepFile } = require("./bundled-dep-file.cjs");
 const ids = require("./bundled-deps.json");
+// Run by the `vigil` launcher, a file is loaded through its V8 code cache when it has one (bin/vigil.cjs).
+const load = globalThis[Symbol.for("vigil.loadBundled")] ?? require;
 require("../dist/core/lazy.js").provideModules(
-  Object.fromEntries(ids.map((id) => [id, () => require(join(__dirname, "deps", bundledDepFile(id)))[id]])),
+  Object.fromEntries(ids.map((id) => [id, () => load(join(__dirname, "deps", bundledDepFile(id)))[id]])),
 );
 require("../dist/cli/main.js");

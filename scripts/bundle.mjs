@@ -27,10 +27,26 @@ await build({
     js: '"use strict";\nconst __vigilModuleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
   sourcemap: "linked",
+  // `import()` of a package becomes `require`: the launcher compiles the bundle as a vm.Script (to give
+  // it its V8 code cache, bin/vigil.cjs), and such a script has no loader for `import()` in Node 20.
+  // Every package the CLI imports lazily (undici, better-sqlite3, fzstd, node: built-ins) is CommonJS.
+  supported: { "dynamic-import": false },
+  logLevel: "warning",
+});
+// The V8 flags of a CLI run, for the launcher to set before it compiles anything (bin/vigil.cjs).
+await build({
+  entryPoints: ["dist/cli/v8-tuning.js"],
+  outfile: "dist/cli/v8-tuning.cjs",
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
   logLevel: "warning",
 });
 
 rmSync("dist/cli/deps", { recursive: true, force: true });
+// The code caches of the files just rebuilt are made again by scripts/code-cache.mjs.
+rmSync("dist/cli/vigil.cjs.cache", { force: true });
 /** Module ids by package: one file each (see bundled-dep-file.cjs). */
 const byFile = new Map();
 for (const id of ids) byFile.set(bundledDepFile(id), [...(byFile.get(bundledDepFile(id)) ?? []), id]);

@@ -85,3 +85,37 @@ M._resolveFilename = function (...a) {
     expect(fromBundledPackages).toEqual([]);
   });
 });
+
+describe("V8 code caches of the build (scripts/code-cache.mjs)", () => {
+  it("are valid for this Node: the launcher uses them for the bundle and the dependencies it loads", () => {
+    const r = spawnSync(
+      join(root, "bin/vigil.cjs"),
+      ["sbom", "--no-cache", "-q", `oci-dir://${join(root, "examples/debian-app")}`],
+      { encoding: "utf8", env: { ...process.env, VIGIL_DEBUG: "1", VIGIL_CACHE_DIR: join(tmp, "cc") } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const states = Object.fromEntries(
+      [...r.stderr.matchAll(/code cache of .*\/dist\/cli\/(.+): (.+)/g)].map((m) => [m[1], m[2]]),
+    );
+    expect(states).toEqual({
+      "vigil.cjs": "used",
+      "deps/commander.cjs": "used",
+      "deps/packageurl-js.cjs": "used",
+    });
+    // the report is the same as without them
+    const plain = spawnSync(
+      process.execPath,
+      [
+        join(root, "dist/cli/vigil.cjs"),
+        "sbom",
+        "--no-cache",
+        "-q",
+        `oci-dir://${join(root, "examples/debian-app")}`,
+      ],
+      { encoding: "utf8", env: { ...process.env, VIGIL_CACHE_DIR: join(tmp, "cc") } },
+    );
+    expect(plain.status).toBe(0);
+    const withoutTime = (out: string) => ({ ...JSON.parse(out), createdAt: undefined });
+    expect(withoutTime(r.stdout)).toEqual(withoutTime(plain.stdout));
+  });
+});

@@ -118,4 +118,78 @@ describe("bin/vigil.cjs", () => {
       }
     });
   });
+
+  describe("V8 code caches", () => {
+    // A stand-in bundle that loads a "dependency" the way the real bundle's entry does (through the
+    // launcher's loader) and prints what both computed, and whether the variable that makes the launcher
+    // write caches reached it.
+    const bundleSource = `"use strict";
+const load = globalThis[Symbol.for("vigil.loadBundled")] ?? require;
+const dep = load(require("node:path").join(__dirname, "dep.cjs"));
+function square(n) { return n * n; }
+process.stdout.write(JSON.stringify({ square: square(7), dep: dep.twice(21),
+  write: process.env.VIGIL_CODE_CACHE_WRITE ?? null }) + "\\n");
+`;
+    const setup = () => {
+      const launcher = install(10, 20, bundleSource);
+      const cli = join(launcher, "..", "..", "dist", "cli");
+      writeFileSync(join(cli, "dep.cjs"), "module.exports = { twice: (n) => 2 * n };\n");
+      return { launcher, bundle: join(cli, "vigil.cjs"), dep: join(cli, "dep.cjs") };
+    };
+    const run = (launcher: string, env: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(launcher, ["cves"], {
+        encoding: "utf8",
+        env: { ...process.env, VIGIL_DEBUG: "1", ...env },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const states = Object.fromEntries(
+        [...r.stderr.matchAll(/code cache of .*\/([^/]+): (.+)/g)].map((m) => [m[1], m[2]]),
+      );
+      return { out: JSON.parse(r.stdout) as Record<string, unknown>, states };
+    };
+    const expected = { square: 49, dep: 42, write: null };
+
+    it("are written by a run with VIGIL_CODE_CACHE_WRITE=1 for every file it loaded, then used", () => {
+      const { launcher, bundle, dep } = setup();
+      expect(run(launcher)).toEqual({
+        out: expected,
+        states: { "vigil.cjs": "absent", "dep.cjs": "absent" },
+      });
+      // the variable is for the launcher alone: the CLI and what it runs do not see it
+      expect(run(launcher, { VIGIL_CODE_CACHE_WRITE: "1" }).out).toEqual(expected);
+      for (const f of [bundle, dep]) {
+        const cache = readFileSync(`${f}.cache`);
+        expect(cache.subarray(0, 8).toString()).toBe("VIGILCC1");
+        expect(cache.length).toBeGreaterThan(72);
+      }
+      expect(run(launcher)).toEqual({ out: expected, states: { "vigil.cjs": "used", "dep.cjs": "used" } });
+    });
+
+    it("are not used for another source, even one of the same length (V8 checks only the length)", () => {
+      const { launcher, bundle } = setup();
+      run(launcher, { VIGIL_CODE_CACHE_WRITE: "1" });
+      const changed = bundleSource.replace("n * n", "n + n");
+      expect(changed.length).toBe(bundleSource.length);
+      writeFileSync(bundle, changed);
+      expect(run(launcher)).toEqual({
+        out: { ...expected, square: 14 },
+        states: { "vigil.cjs": "stale", "dep.cjs": "used" },
+      });
+    });
+
+    it("are not used when damaged: a changed byte, a truncated file, an empty one", () => {
+      const { launcher, bundle } = setup();
+      run(launcher, { VIGIL_CODE_CACHE_WRITE: "1" });
+      const good = readFileSync(`${bundle}.cache`);
+      const flipped = Buffer.from(good);
+      flipped[good.length - 100] = flipped[good.length - 100]! ^ 0xff;
+      for (const bad of [flipped, good.subarray(0, good.length - 1), good.subarray(0, 72), Buffer.alloc(0)]) {
+        writeFileSync(`${bundle}.cache`, bad);
+        expect(run(launcher)).toEqual({
+          out: expected,
+          states: { "vigil.cjs": "damaged", "dep.cjs": "used" },
+        });
+      }
+    });
+  });
 });
