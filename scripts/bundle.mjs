@@ -47,6 +47,43 @@ await build({
 rmSync("dist/cli/deps", { recursive: true, force: true });
 // The code caches of the files just rebuilt are made again by scripts/code-cache.mjs.
 rmSync("dist/cli/vigil.cjs.cache", { force: true });
+/**
+ * Start-up patches to bundled dependencies' sources. Each must apply: a new version of the package fails
+ * the build here, so that the patch is looked at again.
+ */
+const PATCHES = [
+  {
+    // packageurl-js builds an ICU collator when it loads (~7 ms on a 2-core VM, every cold index), only to
+    // order the keys of its helper objects (`PurlComponent.encode`…) by their fixed ASCII names. Purls are
+    // not affected: their qualifiers are sorted with `Array#sort`.
+    file: /[\\/]node_modules[\\/]packageurl-js[\\/]src[\\/]strings\.js$/,
+    find: "const { compare: localeCompare } = new Intl.Collator()",
+    replace:
+      "const localeCompare = (a, b) => { const x = String(a), y = String(b); return x < y ? -1 : x > y ? 1 : 0 }",
+  },
+  {
+    // commander loads child_process (and with it dgram, ~2 ms) at every start, for executable
+    // subcommands, which Vigil does not have: loaded on first use instead.
+    file: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/,
+    find: "const childProcess = require('node:child_process');",
+    replace: "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+  },
+];
+const applied = new Set();
+const patchPlugin = {
+  name: "vigil-patches",
+  setup(b) {
+    for (const p of PATCHES) {
+      b.onLoad({ filter: p.file }, ({ path }) => {
+        const src = readFileSync(path, "utf8");
+        if (!src.includes(p.find)) throw new Error(`bundle patch no longer applies to ${path}: ${p.find}`);
+        applied.add(p);
+        return { contents: src.replace(p.find, p.replace), loader: "js" };
+      });
+    }
+  },
+};
+
 /** Module ids by package: one file each (see bundled-dep-file.cjs). */
 const byFile = new Map();
 for (const id of ids) byFile.set(bundledDepFile(id), [...(byFile.get(bundledDepFile(id)) ?? []), id]);
@@ -63,7 +100,11 @@ await Promise.all(
       format: "cjs",
       platform: "node",
       target: "node20",
+      plugins: [patchPlugin],
       logLevel: "warning",
     }),
   ),
 );
+for (const p of PATCHES)
+  if (!applied.has(p))
+    throw new Error(`bundle patch matched no file: ${p.file} (is the package still bundled?)`);

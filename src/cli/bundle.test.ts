@@ -38,6 +38,18 @@ describe("bundled dependencies", () => {
     }
   });
 
+  it("keep packageurl-js's helper objects in the package's key order, with its collator patched out", () => {
+    const keysDeep = (o: unknown): unknown =>
+      o && typeof o === "object"
+        ? Object.entries(o as Record<string, unknown>).map(([k, v]) => [k, keysDeep(v)])
+        : typeof o;
+    const file = join(root, "dist/cli/deps", bundledDepFile("packageurl-js"));
+    expect(readFileSync(file, "utf8")).not.toContain("Intl.Collator");
+    const bundled = (require(file) as Record<string, { PurlComponent: unknown }>)["packageurl-js"]!;
+    const pkg = require("packageurl-js") as { PurlComponent: unknown };
+    expect(keysDeep(bundled.PurlComponent)).toEqual(keysDeep(pkg.PurlComponent));
+  });
+
   it("are what the bundle loads: an index and a report read none of those packages from node_modules", () => {
     // A preload that records every file Node resolves from node_modules.
     const log = join(tmp, "resolved.txt");
