@@ -17,7 +17,7 @@ import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VigilError } from "../core/errors.js";
 import { TarParser } from "./tar-parser.js";
-import { type SeekTarEntry, seekTarEntries, seekTarEntriesSync } from "./tar-seek.js";
+import { blockSum, type SeekTarEntry, seekTarEntries, seekTarEntriesSync } from "./tar-seek.js";
 import { tarOf } from "./test-helpers/build-image.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-tarseek-"));
@@ -144,6 +144,30 @@ describe("seekTarEntries", () => {
     const file = join(tmp, "b256.tar");
     writeFileSync(file, tar);
     expect(viaSeek(file).map((e) => [e.name, e.size])).toEqual([["big", 10]]);
+  });
+
+  it("sums a block word-wise as byte by byte, aligned or not, up to all bytes 0xff", () => {
+    const big = Buffer.alloc(4096 + 8);
+    let seed = 7;
+    for (let i = 0; i < big.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      big[i] = seed >>> 24;
+    }
+    const bytewise = (b: Buffer, off: number) => {
+      let s = 0;
+      for (let i = off; i < off + 512; i++) s += b[i]!;
+      return s;
+    };
+    for (const off of [0, 1, 2, 3, 512, 513, 1024, 3584])
+      expect(blockSum(big, off), `${off}`).toBe(bytewise(big, off));
+    // a view starting off a word boundary of its memory, and the largest sums
+    const view = big.subarray(5);
+    for (const off of [0, 3, 512]) expect(blockSum(view, off)).toBe(bytewise(view, off));
+    for (const fill of [0xff, 0x80, 0x7f, 0x01, 0]) {
+      const b = Buffer.alloc(1024, fill);
+      expect(blockSum(b, 0)).toBe(512 * fill);
+      expect(blockSum(b, 512)).toBe(512 * fill);
+    }
   });
 
   it("accepts the unsigned and the old signed header checksum, nothing else", async () => {

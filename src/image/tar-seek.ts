@@ -67,14 +67,39 @@ function isZeroBlock(buf: Buffer, off: number): boolean {
 }
 
 /**
+ * The sum of the 512 bytes at `off`. Read as 32-bit words when they are aligned (a header walk does
+ * this for every entry, often before V8 has optimised it: a quarter of the loop turns): each word's
+ * bytes 0 and 2, and 1 and 3, are added in two 16-bit lanes of two accumulators, which cannot carry
+ * over (128 words × 255 < 2^16).
+ */
+export function blockSum(buf: Buffer, off: number): number {
+  const at = buf.byteOffset + off;
+  let sum = 0;
+  if ((at & 3) === 0 && off + BLOCK <= buf.length) {
+    const w = new Uint32Array(buf.buffer, at, BLOCK / 4);
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i < BLOCK / 4; i++) {
+      const x = w[i]!;
+      even += x & 0x00ff00ff;
+      odd += (x >>> 8) & 0x00ff00ff;
+    }
+    sum = (even & 0xffff) + (even >>> 16) + (odd & 0xffff) + (odd >>> 16);
+  } else {
+    for (let i = off; i < off + BLOCK; i++) sum += buf[i]!;
+  }
+  return sum;
+}
+
+/**
  * The header checksum: the sum of its bytes with the checksum field read as spaces, unsigned (POSIX)
  * or, from some old tars, signed. The signed sum is computed only when the unsigned one does not match.
  */
 function checksumOk(buf: Buffer, off: number): boolean {
   const stored = num(buf, off + 148, off + 156);
-  let unsigned = 8 * 32;
-  for (let i = off; i < off + 148; i++) unsigned += buf[i]!;
-  for (let i = off + 156; i < off + BLOCK; i++) unsigned += buf[i]!;
+  let field = 0;
+  for (let i = off + 148; i < off + 156; i++) field += buf[i]!;
+  const unsigned = blockSum(buf, off) - field + 8 * 32;
   if (stored === unsigned) return true;
   let high = 0; // bytes above 127, each 256 less when read as signed
   for (let i = off; i < off + BLOCK; i++) if ((i < off + 148 || i >= off + 156) && buf[i]! > 127) high++;
