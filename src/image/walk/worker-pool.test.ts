@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -419,4 +419,210 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  /**
+   * A raw TCP server: each request is answered with the bytes `answer()` gives, in writes of sizes from
+   * `size` (random in the fuzz below), then the connection is closed.
+   */
+  async function serveRaw(answer: () => Buffer, size: (n: number) => number = () => 1 << 30) {
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((sock) => {
+      sockets.add(sock);
+      sock.on("close", () => sockets.delete(sock));
+      sock.on("error", () => {});
+      let req = "";
+      sock.on("data", async (d) => {
+        if (req.includes("\r\n\r\n")) return;
+        req += d.toString("latin1");
+        if (!req.includes("\r\n\r\n")) return;
+        const bytes = answer();
+        for (let o = 0; o < bytes.length && !sock.destroyed; ) {
+          const n = 1 + size(o < 200 ? 50 : 100_000);
+          sock.write(bytes.subarray(o, o + n));
+          o += n;
+          await new Promise((r) => setImmediate(r));
+        }
+        sock.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () => {
+        for (const s of sockets) s.destroy();
+        server.close();
+      },
+    };
+  }
+
+  it("hands back an ambiguous head: two Content-Lengths that disagree, a status code of four digits", async () => {
+    let current = Buffer.alloc(0);
+    const server = await serveRaw(() => current);
+    const url = `http://127.0.0.1:${server.port}/v2/x/blobs/sha256:abc`;
+    try {
+      const answer = (status: string, ...headers: string[]) =>
+        Buffer.concat([Buffer.from(`${[status, ...headers].join("\r\n")}\r\n\r\n`, "latin1"), gz]);
+      const len = `Content-Length: ${gz.length}`;
+      current = answer("HTTP/1.1 200 OK", len);
+      expect((await run(download(url))).out.equals(raw)).toBe(true);
+      for (const [status, headers] of [
+        ["HTTP/1.1 200 OK", [len, `Content-Length: ${gz.length + 10}`]],
+        ["HTTP/1.1 2000 OK", [len]],
+        ["HTTP/1.1 200OK", [len]],
+      ] as const) {
+        current = answer(status, ...headers);
+        const got = await run(download(url));
+        expect(got.error?.code, status).toBe("FALLBACK");
+        expect(got.out.length).toBe(0);
+      }
+      // the same length twice is one length
+      current = answer("HTTP/1.1 200 OK", len, len);
+      expect((await run(download(url))).out.equals(raw)).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("survives hostile answers: 600 damaged ones end in FALLBACK, NETWORK, a zlib error or digests that tell, never a hang", async () => {
+    // A raw TCP server answers each request with the case's bytes, in writes of random sizes, then
+    // closes. Each answer is a plain 200 gzip answer damaged one way: cut anywhere, bytes flipped
+    // (anywhere or in the head), a strange Content-Length, status line or header, bytes after the body.
+    const body = gzipSync(raw.subarray(0, 300_000));
+    const plain = raw.subarray(0, 300_000);
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const head = (lines: string[]) => Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+    const okLines = () => [
+      "HTTP/1.1 200 OK",
+      "Content-Type: application/octet-stream",
+      `Content-Length: ${body.length}`,
+    ];
+    const valid = () => Buffer.concat([head(okLines()), body]);
+    const headLength = head(okLines()).length;
+    const lengths = [
+      "",
+      "-1",
+      "1e3",
+      ` ${body.length}`,
+      `${body.length} ${body.length}`,
+      "0",
+      String(body.length - 1),
+      String(body.length + 1),
+      "99999999999999999999",
+      `${body.length}\r\nContent-Length: ${body.length + 7}`,
+      "0x10",
+    ];
+    const statuses = [
+      "HTTP/1.1 200",
+      "HTTP/1.0 200 OK",
+      "HTTP/2 200",
+      "HTTP/1.1 206 Partial Content",
+      "http/1.1 200 OK",
+      "HTTP/1.1 2000 OK",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked",
+      "HTTP/1.1  200 OK",
+      "200 OK",
+    ];
+    const makeCase = (i: number): Buffer => {
+      const v = valid();
+      switch (i % 7) {
+        case 0: // cut anywhere
+          return v.subarray(0, rand(v.length));
+        case 1: {
+          // bytes flipped anywhere
+          const b = Buffer.from(v);
+          for (let k = 1 + rand(4); k > 0; k--) b[rand(b.length)] ^= 1 << rand(8);
+          return b;
+        }
+        case 2: {
+          // bytes flipped in the head
+          const b = Buffer.from(v);
+          for (let k = 1 + rand(3); k > 0; k--) b[rand(headLength)] = rand(256);
+          return b;
+        }
+        case 3: // a strange Content-Length
+          return Buffer.concat([
+            head([okLines()[0]!, okLines()[1]!, `Content-Length: ${lengths[rand(lengths.length)]}`]),
+            body,
+          ]);
+        case 4: // a strange status line
+          return Buffer.concat([head([statuses[rand(statuses.length)]!, ...okLines().slice(1)]), body]);
+        case 5: {
+          // a strange header line: no colon, a huge value, a bare CR, a NUL
+          const odd = [
+            "X-No-Colon",
+            `X-Big: ${"a".repeat(70_000)}`,
+            "X-Cr: a\rb",
+            "X-Nul: a\u0000b",
+            ": empty-name",
+            "Content-Length",
+          ];
+          const lines = okLines();
+          lines.splice(1 + rand(lines.length), 0, odd[rand(odd.length)]!);
+          return Buffer.concat([head(lines), body]);
+        }
+        default: // bytes after the body
+          return Buffer.concat([v, Buffer.alloc(1 + rand(5000), rand(256))]);
+      }
+    };
+    let current = Buffer.alloc(0);
+    const server = await serveRaw(() => current, rand);
+    const port = server.port;
+    const outcomes: Record<string, number> = {};
+    try {
+      for (let i = 0; i < 600; i++) {
+        current = makeCase(i);
+        const started = Date.now();
+        const out: Buffer[] = [];
+        let result: { ok: true; res: unknown } | { ok: false; code?: string; message: string };
+        try {
+          const res = await fetchAndInflate(
+            download(`http://127.0.0.1:${port}/v2/x/blobs/sha256:abc`, {
+              headerTimeoutMs: 2000,
+              idleTimeoutMs: 2000,
+            }),
+            (c) => {
+              out.push(Buffer.from(c));
+            },
+          );
+          result = { ok: true, res };
+        } catch (e) {
+          const err = e as Error & { code?: string };
+          result = { ok: false, code: err.code, message: err.message };
+        }
+        const what = `case ${i}: ${JSON.stringify(current.subarray(0, 120).toString("latin1"))}`;
+        // never a hang: every case ends well within the timeouts
+        expect(Date.now() - started, what).toBeLessThan(2000);
+        if (result.ok) {
+          // What completes reports the digests of the bytes it got and gave, which the walk checks against
+          // the manifest and the diffID (gzip is inflated without its CRC-32, so a damaged deflate stream
+          // can inflate): the blob's own bytes give the blob, and damaged ones cannot pass for them.
+          const res = result.res as { stored: string; diff: string; storedBytes: number };
+          const got = Buffer.concat(out);
+          expect(res.diff, what).toBe(sha(got));
+          if (res.stored === sha(body)) {
+            expect(got.equals(plain), what).toBe(true);
+            expect(res.storedBytes, what).toBe(body.length);
+            outcomes.blob = (outcomes.blob ?? 0) + 1;
+          } else outcomes["other digest"] = (outcomes["other digest"] ?? 0) + 1;
+        } else {
+          // handed back only before any output; otherwise a network failure or zlib's own code
+          if (result.code === "FALLBACK") expect(out.length, what).toBe(0);
+          expect(result.code, `${what}: ${result.message}`).toMatch(/^(FALLBACK|NETWORK|Z_[A-Z_]+)$/);
+          outcomes[result.code!] = (outcomes[result.code!] ?? 0) + 1;
+        }
+      }
+    } finally {
+      server.close();
+    }
+    process.stderr.write(`hostile answers: ${JSON.stringify(outcomes)}\n`);
+    // each kind of outcome occurred (the damage reaches the head, the body and the gzip stream)
+    expect(Object.keys(outcomes)).toEqual(
+      expect.arrayContaining(["FALLBACK", "NETWORK", "blob", "other digest"]),
+    );
+    expect(Object.keys(outcomes).some((k) => k.startsWith("Z_"))).toBe(true);
+  }, 120_000);
 });

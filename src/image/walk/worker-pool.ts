@@ -173,11 +173,17 @@ function onFetchData(j, buf, n) {
       }
       clearTimeout(j.timer);
       const lines = j.head.toString("latin1", 0, end).split("\\r\\n");
-      const status = /^HTTP\\/1\\.[01] (\\d{3})/.exec(lines[0]);
-      const h = {};
+      const status = /^HTTP\\/1\\.[01] (\\d{3})(?: |$)/.exec(lines[0]);
+      const h = Object.create(null);
       for (const l of lines.slice(1)) {
         const c = l.indexOf(":");
-        if (c > 0) h[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
+        if (c <= 0) continue;
+        const name = l.slice(0, c).trim().toLowerCase();
+        const value = l.slice(c + 1).trim();
+        // two lengths that disagree: which one is the body's is ambiguous (Node's client refuses it)
+        if (name === "content-length" && h[name] !== undefined && h[name] !== value)
+          throw zerr("conflicting Content-Length headers", "FALLBACK");
+        h[name] = value;
       }
       const len = /^\\d+$/.test(h["content-length"] || "") ? Number(h["content-length"]) : -1;
       if (!status || status[1] !== "200" || len < 0 || h["transfer-encoding"] || (h["content-encoding"] && h["content-encoding"] !== "identity"))
