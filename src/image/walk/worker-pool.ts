@@ -167,10 +167,10 @@ function onFetchData(j, buf, n) {
     if (j.bodyLeft < 0) {
       j.head = Buffer.concat([j.head, data]);
       const end = j.head.indexOf("\\r\\n\\r\\n");
-      if (end < 0) {
-        if (j.head.length > MAX_HEAD) throw zerr("response head too long", "FALLBACK");
-        return true;
-      }
+      // the bound holds however the head arrives (in one read or in many)
+      if (end > MAX_HEAD || (end < 0 && j.head.length > MAX_HEAD))
+        throw zerr("response head too long", "FALLBACK");
+      if (end < 0) return true;
       clearTimeout(j.timer);
       const lines = j.head.toString("latin1", 0, end).split("\\r\\n");
       const status = /^HTTP\\/1\\.[01] (\\d{3})(?: |$)/.exec(lines[0]);
