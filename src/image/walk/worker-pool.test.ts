@@ -456,7 +456,7 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
   }
 
   it("hands back an ambiguous or oversized head: two Content-Lengths that disagree, a status code of four digits, 70 KB", async () => {
-    let current = Buffer.alloc(0);
+    let current: Buffer = Buffer.alloc(0);
     const server = await serveRaw(() => current);
     const url = `http://127.0.0.1:${server.port}/v2/x/blobs/sha256:abc`;
     try {
@@ -570,7 +570,7 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
           return Buffer.concat([v, Buffer.alloc(1 + rand(5000), rand(256))]);
       }
     };
-    let current = Buffer.alloc(0);
+    let current: Buffer = Buffer.alloc(0);
     // the sizes of the writes from a generator of their own: the cases stay the same whatever the timing
     let seed2 = 777;
     const server = await serveRaw(
