@@ -92,10 +92,15 @@ function loadCached(file) {
 if (writeCaches) {
   process.once("exit", () => {
     for (const [file, { script, sourceHash }] of loaded) {
-      const data = script.createCachedData();
-      const header = [CACHE_MAGIC, sourceHash, sha256(data)];
-      writeFileSync(`${file}.cache.tmp`, Buffer.concat([...header, data]));
-      renameSync(`${file}.cache.tmp`, `${file}.cache`);
+      try {
+        const data = script.createCachedData();
+        const header = [CACHE_MAGIC, sourceHash, sha256(data)];
+        writeFileSync(`${file}.cache.tmp`, Buffer.concat([...header, data]));
+        renameSync(`${file}.cache.tmp`, `${file}.cache`);
+      } catch (e) {
+        process.stderr.write(`vigil: warning: cannot write the code cache of ${file}: ${e.message}\n`);
+        process.exitCode ||= 1;
+      }
     }
   });
 }

@@ -4,7 +4,7 @@
 // With VIGIL_CODE_CACHE_WRITE=1 the launcher then writes, beside each bundled file that run loaded, the
 // bytecode V8 compiled for it. Run by `npm run build` after scripts/bundle.mjs; offline.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +28,7 @@ try {
     env: { ...env, VIGIL_CODE_CACHE_WRITE: "1" },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  if (!existsSync(join(root, "dist/cli/vigil.cjs.cache"))) throw new Error("no code cache was written");
 } catch (e) {
   process.stderr.write(e.stderr?.toString() ?? "");
   throw e;

@@ -165,6 +165,18 @@ process.stdout.write(JSON.stringify({ square: square(7), dep: dep.twice(21),
       expect(run(launcher)).toEqual({ out: expected, states: { "vigil.cjs": "used", "dep.cjs": "used" } });
     });
 
+    it("that cannot be written give a warning and exit code 1 after the run's own output", () => {
+      const { launcher, bundle } = setup();
+      mkdirSync(`${bundle}.cache.tmp`); // in the way of the write
+      const r = spawnSync(launcher, ["cves"], {
+        encoding: "utf8",
+        env: { ...process.env, VIGIL_CODE_CACHE_WRITE: "1" },
+      });
+      expect(JSON.parse(r.stdout)).toEqual(expected);
+      expect(r.stderr).toMatch(/^vigil: warning: cannot write the code cache of .*vigil\.cjs: .*\n$/);
+      expect(r.status).toBe(1);
+    });
+
     it("are not used for another source, even one of the same length (V8 checks only the length)", () => {
       const { launcher, bundle } = setup();
       run(launcher, { VIGIL_CODE_CACHE_WRITE: "1" });
