@@ -87,7 +87,7 @@ export async function walkRootfs(root: string, opts: WalkOptions, started: numbe
     finalFiles,
     filesAfterLayer: () => finalFiles(),
     changedByLayer: () => [],
-    stats: { bytesRead: bytes, entries, layersFromCache: 0, millis: performance.now() - started },
+    stats: { bytesRead: bytes, entries, layersFromCache: 0, millis: Date.now() - started },
     verified: Promise.resolve(),
     async dispose() {
       closeContentFiles();
