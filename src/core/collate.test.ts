@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { collate } from "./collate.js";
+import { seededRandom } from "./test-helpers/random.js";
 
 const icu = new Intl.Collator("en");
 const sign = (x: number) => Math.sign(x);
@@ -15,11 +16,7 @@ describe("collate", () => {
   it("orders random printable ASCII strings as ICU does (prefixes, case, punctuation, digits)", () => {
     // A small alphabet makes equal prefixes and case-only differences common.
     const alphabet = "aAbBzZ019-._:@/+~ ";
-    let seed = 12345;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+    const rnd = seededRandom(12345);
     const word = () => Array.from({ length: rnd(7) }, () => alphabet[rnd(alphabet.length)]).join("");
     for (let i = 0; i < 20_000; i++) {
       const a = word();

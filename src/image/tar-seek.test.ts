@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { extract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VigilError } from "../core/errors.js";
+import { seededRandom } from "../core/test-helpers/random.js";
 import { TarParser } from "./tar-parser.js";
 import { blockSum, type SeekTarEntry, seekTarEntries, seekTarEntriesSync } from "./tar-seek.js";
 import { tarOf } from "./test-helpers/build-image.js";
@@ -148,11 +149,8 @@ describe("seekTarEntries", () => {
 
   it("sums a block word-wise as byte by byte, aligned or not, up to all bytes 0xff", () => {
     const big = Buffer.alloc(4096 + 8);
-    let seed = 7;
-    for (let i = 0; i < big.length; i++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      big[i] = seed >>> 24;
-    }
+    const rnd = seededRandom(7);
+    for (let i = 0; i < big.length; i++) big[i] = rnd(256);
     const bytewise = (b: Buffer, off: number) => {
       let s = 0;
       for (let i = off; i < off + 512; i++) s += b[i]!;

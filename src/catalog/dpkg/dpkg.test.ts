@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isVigilError } from "../../core/errors.js";
 import { silentLogger } from "../../core/logger.js";
+import { seededRandom } from "../../core/test-helpers/random.js";
 import type { Distro } from "../../sbom/model.js";
 import { memoryFileRef } from "../distro/file-ref.js";
 import { parseTxtar, pkgdbPath, treeFileRefs } from "../distro/testing.js";
@@ -378,11 +379,7 @@ describe("bad input", () => {
   it("seeded damage never crashes; a zeroed block only ever removes packages, each with a warning", async () => {
     const text = readFileSync(pkgdbPath("dpkg/claircore/texlive.status"));
     const all = new Map((await run([memoryFileRef(DPKG_STATUS, text)])).packages.map((p) => [p.id, p]));
-    let seed = 2024;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
+    const rnd = seededRandom(2024);
     for (let round = 0; round < 60; round++) {
       const b = Buffer.from(text);
       const at = rnd(b.length);

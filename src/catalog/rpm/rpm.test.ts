@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { isVigilError } from "../../core/errors.js";
 import { silentLogger } from "../../core/logger.js";
+import { seededRandom } from "../../core/test-helpers/random.js";
 import type { Distro } from "../../sbom/model.js";
 import { memoryFileRef } from "../distro/file-ref.js";
 import { pkgdbPath } from "../distro/testing.js";
@@ -296,14 +297,10 @@ describe("rpm bad input", () => {
 
     it(`random byte flips in ${rel} never crash`, async () => {
       const full = read(rel);
-      let seed = 12345;
-      const rnd = () => {
-        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-        return seed;
-      };
+      const rnd = seededRandom(12345);
       for (let round = 0; round < 40; round++) {
         const buf = Buffer.from(full);
-        for (let k = 0; k < 64; k++) buf[rnd() % buf.length] = rnd() & 0xff;
+        for (let k = 0; k < 64; k++) buf[rnd(buf.length)] = rnd(256);
         const out = await run([ref(path, buf)]).then(
           (r) => r,
           (e: unknown) => e,

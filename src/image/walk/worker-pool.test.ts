@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../core/test-helpers/random.js";
 import { gzipHeaderWithAllFields } from "../test-helpers/gzip.js";
 import type { LayerDownload } from "../types.js";
 import { canInflateInWorker, fetchAndInflate, hashFileRange, inflateFileRange } from "./worker-pool.js";
@@ -491,11 +492,7 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
     // (anywhere or in the head), a strange Content-Length, status line or header, bytes after the body.
     const body = gzipSync(raw.subarray(0, 300_000));
     const plain = raw.subarray(0, 300_000);
-    let seed = 12345;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return Math.floor((seed / 2 ** 32) * n);
-    };
+    const rand = seededRandom(12345);
     const head = (lines: string[]) => Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
     const okLines = () => [
       "HTTP/1.1 200 OK",
@@ -572,14 +569,7 @@ describe("fetchAndInflate (a worker downloads and inflates a blob itself)", () =
     };
     let current: Buffer = Buffer.alloc(0);
     // the sizes of the writes from a generator of their own: the cases stay the same whatever the timing
-    let seed2 = 777;
-    const server = await serveRaw(
-      () => current,
-      (n) => {
-        seed2 = (seed2 * 1103515245 + 12345) >>> 0;
-        return Math.floor((seed2 / 2 ** 32) * n);
-      },
-    );
+    const server = await serveRaw(() => current, seededRandom(777));
     const port = server.port;
     const outcomes: Record<string, number> = {};
     try {
