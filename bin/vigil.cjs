@@ -106,4 +106,15 @@ if (writeCaches) {
 }
 // The bundle's entry loads its bundled dependencies (dist/cli/deps/) through this too.
 globalThis[Symbol.for("vigil.loadBundled")] = loadCached;
-loadCached(join(cli, "vigil.cjs"));
+const bundle = join(cli, "vigil.cjs");
+let built = true;
+try {
+  statSync(bundle);
+} catch {
+  built = false;
+}
+if (built) loadCached(bundle);
+else {
+  process.stderr.write("vigil: dist/cli/vigil.cjs is missing: run `npm run build` (after `npm ci`)\n");
+  process.exitCode = 1;
+}

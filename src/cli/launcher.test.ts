@@ -65,6 +65,15 @@ describe("bin/vigil.cjs", () => {
     expect(r.stderr).toBe("");
   });
 
+  it("says in one line that the build is missing when there is no bundle", () => {
+    const launcher = install(10, 20);
+    rmSync(join(launcher, "..", "..", "dist", "cli", "vigil.cjs"));
+    const r = spawnSync(launcher, ["sbom"], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("vigil: dist/cli/vigil.cjs is missing: run `npm run build` (after `npm ci`)\n");
+  });
+
   describe("malloc tuning (GLIBC_TUNABLES)", () => {
     // A `node` first on PATH records the environment the launcher execs it with, then runs the real Node.
     // (glibc rewrites the variable in place while it parses it, so /proc/self/environ cannot tell.) The
