@@ -98,6 +98,18 @@ M._resolveFilename = function (...a) {
   });
 });
 
+describe("the bundle's own requires", () => {
+  it("load with require: the bundle turns import() into require, which an ES-module-only package would refuse", () => {
+    const bundle = readFileSync(join(root, "dist/cli/vigil.cjs"), "utf8");
+    const packages = [
+      ...new Set([...bundle.matchAll(/require\("([^"./][^"]*)"\)/g)].map((m) => m[1]!)),
+    ].filter((id) => !id.startsWith("node:"));
+    // the lazily imported ones among them
+    expect(packages).toEqual(expect.arrayContaining(["better-sqlite3", "fzstd", "undici"]));
+    for (const id of packages) expect(() => require(id), id).not.toThrow();
+  });
+});
+
 describe("V8 code caches of the build (scripts/code-cache.mjs)", () => {
   it("are valid for this Node: the launcher uses them for the bundle and the dependencies it loads", () => {
     const r = spawnSync(
