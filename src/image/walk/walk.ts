@@ -25,7 +25,7 @@ import {
 } from "./layer-reader.js";
 import { walkRootfs } from "./rootfs.js";
 import type { LayerSummary } from "./summary.js";
-import { canInflateInWorker, hashFileRange, warmWorkers } from "./worker-pool.js";
+import { canInflateInWorker, hashFileRange, spreadHashes, warmWorkers } from "./worker-pool.js";
 
 /**
  * The part of a walk that needs no cataloger: the layer cache lookups, the local layer files located
@@ -79,7 +79,8 @@ export async function startWalk(
   // (Also for a registry image, whose blobs the workers download themselves.)
   const gzipLocal = located.some((x) => x && "range" in x && x.compression === "gzip");
   const downloads = image.layerDownload !== undefined && layers.some((_, i) => !cached[i]);
-  if (order.length > 0 || ((gzipLocal || downloads) && canInflateInWorker())) warmWorkers();
+  if ((gzipLocal || downloads) && canInflateInWorker()) warmWorkers("inflate");
+  else if (order.length > 0) warmWorkers("hash");
   for (const i of order.sort((a, b) => seekable(b)!.length - seekable(a)!.length)) {
     const p = hashFileRange(seekable(i)!, controller.signal);
     p.catch(() => {});
@@ -214,6 +215,8 @@ export async function walkImage(
       applyLayer(tree, captures, i, s, describeLayer(layers[i]!), opts.logger, wantedLinks, opts.wants);
     }
     await pool;
+    // Every header is read: digests still to come may now share out across the workers.
+    if (checks.length > 0) spreadHashes();
     if (!opts.deferDigestChecks) await Promise.all(checks);
   } catch (e) {
     controller.abort();

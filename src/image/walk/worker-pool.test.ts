@@ -1,6 +1,14 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
@@ -11,7 +19,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../core/test-helpers/random.js";
 import { gzipHeaderWithAllFields } from "../test-helpers/gzip.js";
 import type { LayerDownload } from "../types.js";
-import { canInflateInWorker, fetchAndInflate, hashFileRange, inflateFileRange } from "./worker-pool.js";
+import {
+  canInflateInWorker,
+  fetchAndInflate,
+  hashFileRange,
+  inflateFileRange,
+  spreadHashes,
+} from "./worker-pool.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-worker-pool-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -61,6 +75,53 @@ describe("hashFileRange", () => {
     // Later jobs still get their digest.
     expect(await hashFileRange(range)).toBe(sha(raw));
   });
+
+  it("stops the workers' work on an aborted job, running or waiting in a worker's queue", async () => {
+    // A sparse 64 GiB file: hashing one such range takes half a minute or more, so a worker that went on
+    // with the aborted jobs (two per worker, one running, one queued behind it) would hold up the next job
+    // far past the test's timeout.
+    const huge = join(tmp, "sparse.bin");
+    const fd = openSync(huge, "w");
+    ftruncateSync(fd, 64 * 1024 ** 3);
+    closeSync(fd);
+    const ac = new AbortController();
+    const jobs = Array.from({ length: 4 }, () =>
+      hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac.signal),
+    );
+    await new Promise((r) => setTimeout(r, 100)); // the first two are running
+    ac.abort();
+    const results = await Promise.allSettled(jobs);
+    expect(results.every((r) => r.status === "rejected" && (r.reason as Error).name === "AbortError")).toBe(
+      true,
+    );
+    const range = { path: file, offset: prefix.length, length: raw.length };
+    expect(await Promise.all([hashFileRange(range), hashFileRange(range)])).toEqual([sha(raw), sha(raw)]);
+    rmSync(huge);
+  }, 15_000);
+
+  it("moves large waiting jobs to a free worker once the walk asks (spreadHashes)", async () => {
+    // A sparse file: one job over 64 GiB of it runs far past the test's timeout; two of 96 MiB each take a
+    // fraction of a second. On two cores all three go to one worker (the others wait behind the long
+    // one) until spreadHashes moves them; with more cores they are spread from the start.
+    const huge = join(tmp, "sparse-spread.bin");
+    const fd = openSync(huge, "w");
+    ftruncateSync(fd, 64 * 1024 ** 3);
+    closeSync(fd);
+    const ac = new AbortController();
+    const long = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac.signal);
+    long.catch(() => {});
+    const small = 96 * 1024 * 1024;
+    const jobs = [1, 2].map((i) => hashFileRange({ path: huge, offset: i * small, length: small }));
+    spreadHashes();
+    const zeros = createHash("sha256");
+    const mib = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < 96; i++) zeros.update(mib);
+    const want = `sha256:${zeros.digest("hex")}`;
+    expect(await Promise.all(jobs)).toEqual([want, want]);
+    ac.abort();
+    await expect(long).rejects.toMatchObject({ name: "AbortError" });
+    rmSync(huge);
+  }, 15_000);
 });
 
 describe("inflateFileRange (gzip inflated and hashed in a worker)", () => {

@@ -2,7 +2,8 @@
  * Worker threads for the layer walk's heavy byte work, so that the main thread only parses tar headers
  * and runs the catalogers:
  * - SHA-256 of local file ranges (`hashFileRange`): the digest checks of uncompressed layers that a
- *   header-seeking walk reads without streaming (two workers: two layers hash on two cores);
+ *   header-seeking walk reads without streaming (one worker on two cores, two with more; queued jobs
+ *   move to a second worker when the walk ends before them: `spreadHashes`);
  * - inflating local gzip blobs (`inflateFileRange`), both digests computed in the worker as it goes.
  *
  * An earlier version inflated with zlib streams in the workers and copied their output out: each worker
@@ -13,6 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createInflateRaw } from "node:zlib";
 import { gzipHeaderLength } from "../decompress.js";
@@ -28,7 +30,11 @@ const crypto = require("node:crypto");
 // 64 KiB reads: the buffer stays in the core's L2 cache between the page-cache copy and SHA-256. With
 // reads of 256 KiB or more both passes go through memory: hashing 352 MB took 0.49 s instead of 0.30 s.
 const buf = Buffer.allocUnsafe(64 * 1024);
+// m.state, shared with the main thread: 0 while the job waits its turn in this worker's message queue, 1
+// once this worker has taken it, 2 when the main thread has cancelled it or taken it back (to give it to
+// another worker) before it started. A cancelled job stops between two reads.
 function hash(m) {
+  if (Atomics.compareExchange(m.state, 0, 0, 1) !== 0) return;
   let fd;
   try {
     fd = fs.openSync(m.path, "r");
@@ -36,6 +42,7 @@ function hash(m) {
     let pos = m.offset;
     let left = m.length;
     while (left > 0) {
+      if (Atomics.load(m.state, 0) === 2) return;
       const n = fs.readSync(fd, buf, 0, Math.min(buf.length, left), pos);
       if (n === 0) throw new Error("unexpected end of file");
       h.update(n === buf.length ? buf : buf.subarray(0, n));
@@ -357,6 +364,15 @@ parentPort.on("message", (m) => {
 `;
 
 const POOL_SIZE = 2;
+/**
+ * Workers that hash to begin with. On two cores, one: the main thread's header walk and catalogers are
+ * the longest path of a docker-archive index, and a second hashing thread competed with them and cost
+ * ~40 ms of CPU to start (docs/benchmarks.md). A job still waiting when the walk ends can move to a
+ * second worker then (`spreadHashes`).
+ */
+function hashWorkerCount(): number {
+  return availableParallelism() >= 3 ? POOL_SIZE : 1;
+}
 /** Below this size hashing inline is cheaper than a worker round trip. */
 const INLINE_MAX = 4 * 1024 * 1024;
 
@@ -369,6 +385,8 @@ type WorkerMessage =
 interface PoolWorker {
   worker: Worker;
   busy: number;
+  /** Bytes of the hash jobs sent to this worker and not yet answered. */
+  hashBytes: number;
   dead: boolean;
 }
 
@@ -378,51 +396,48 @@ interface Job {
   onFail(e: Error): void;
 }
 
-let pool: PoolWorker[] | undefined;
+/** The live workers, started as jobs need them (up to POOL_SIZE). */
+let pool: PoolWorker[] = [];
 let nextId = 1;
 const jobs = new Map<number, Job>();
 let idleTimer: NodeJS.Timeout | undefined;
 
-function getPool(): PoolWorker[] {
-  if (pool) return pool;
-  const p: PoolWorker[] = [];
-  for (let i = 0; i < POOL_SIZE; i++) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const pw: PoolWorker = { worker, busy: 0, dead: false };
-    worker.on("message", (m: WorkerMessage) => jobs.get(m.id)?.onMessage(m));
-    const fail = (e: Error) => {
-      pw.dead = true;
-      for (const [id, j] of jobs) {
-        if (j.w === pw) {
-          jobs.delete(id);
-          j.onFail(e);
-        }
+function spawnWorker(): void {
+  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  const pw: PoolWorker = { worker, busy: 0, hashBytes: 0, dead: false };
+  worker.on("message", (m: WorkerMessage) => jobs.get(m.id)?.onMessage(m));
+  const fail = (e: Error) => {
+    pw.dead = true;
+    for (const [id, j] of jobs) {
+      if (j.w === pw) {
+        jobs.delete(id);
+        j.onFail(e);
       }
-      // Out of whichever pool holds it (a later pool never does); an empty pool is rebuilt on next use.
-      if (pool) {
-        pool = pool.filter((x) => x !== pw);
-        if (pool.length === 0) pool = undefined;
-      }
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => {
-      if (!pw.dead) fail(new Error(`worker thread exited (code ${code})`));
-    });
-    // After the listeners (adding one refs the worker again): idle workers never keep the process alive.
-    worker.unref();
-    p.push(pw);
-  }
-  pool = p;
-  return p;
+    }
+    pool = pool.filter((x) => x !== pw); // a later job starts another
+  };
+  worker.on("error", fail);
+  worker.on("exit", (code) => {
+    if (!pw.dead) fail(new Error(`worker thread exited (code ${code})`));
+  });
+  // After the listeners (adding one refs the worker again): idle workers never keep the process alive.
+  worker.unref();
+  pool.push(pw);
+}
+
+/** The live workers, at least `min` of them (at most POOL_SIZE). */
+function getPool(min: number): PoolWorker[] {
+  while (pool.length < Math.min(min, POOL_SIZE)) spawnWorker();
+  return pool;
 }
 
 /** Terminate idle workers shortly after the last job so a library caller's process can exit cleanly. */
 function scheduleIdle(): void {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = setTimeout(() => {
-    if (jobs.size === 0 && pool) {
+    if (jobs.size === 0 && pool.length > 0) {
       const p = pool;
-      pool = undefined;
+      pool = [];
       for (const w of p) {
         w.dead = true;
         void w.worker.terminate();
@@ -432,15 +447,20 @@ function scheduleIdle(): void {
   idleTimer.unref();
 }
 
-/** Start a job on the least busy worker; the worker keeps the process alive while it has jobs. */
+/**
+ * Start a job on the worker `pick` chooses among at least `min` workers (by default the least busy of
+ * the whole pool); the worker keeps the process alive while it has jobs.
+ */
 function startJob(
   msg: Record<string, unknown>,
   onMessage: (m: WorkerMessage, finish: () => void) => void,
   onFail: (e: Error) => void,
+  pick: (a: PoolWorker, b: PoolWorker) => PoolWorker = (a, b) => (b.busy < a.busy ? b : a),
+  min = POOL_SIZE,
 ): { id: number; w: PoolWorker; finish: () => void } {
-  const w = getPool()
+  const w = getPool(min)
     .filter((x) => !x.dead)
-    .reduce((a, b) => (b.busy < a.busy ? b : a));
+    .reduce(pick);
   w.busy++;
   w.worker.ref();
   const id = nextId++;
@@ -476,78 +496,114 @@ async function hashInline(r: LayerFileRange): Promise<string> {
   }
 }
 
-/** Start the workers now (a thread takes tens of milliseconds to start) when work for them is coming. */
-export function warmWorkers(): void {
-  getPool();
-}
-
 /**
- * Hash jobs block their worker while they run, so they are queued and each goes to a worker with no hash
- * job as one frees up (submit the largest first: the digests then finish together).
+ * Start the workers now (a thread takes tens of milliseconds to start) when work for them is coming:
+ * those that hash jobs start with, or the whole pool for inflating and downloading.
  */
-const hashQueue: (() => void)[] = [];
-let hashRunning = 0;
+export function warmWorkers(kind: "hash" | "inflate"): void {
+  getPool(kind === "hash" ? hashWorkerCount() : POOL_SIZE);
+}
 
-function pumpHashes(): void {
-  while (hashQueue.length > 0 && hashRunning < POOL_SIZE) {
-    hashRunning++;
-    hashQueue.shift()!();
-  }
+interface HashJob {
+  r: LayerFileRange;
+  /** Shared with the worker: 0 queued, 1 taken by the worker, 2 cancelled or taken back. */
+  state: Int32Array;
+  job: { id: number; w: PoolWorker; finish: () => void };
+  settled: boolean;
+  settle(f: () => void): void;
+  resolve(digest: string): void;
+  reject(e: Error): void;
+}
+
+/** Hash jobs sent to a worker and not yet answered. */
+const hashJobs = new Set<HashJob>();
+
+const byHashBytes = (a: PoolWorker, b: PoolWorker) =>
+  b.hashBytes < a.hashBytes || (b.hashBytes === a.hashBytes && b.busy < a.busy) ? b : a;
+
+/** Send `h` to the worker `pick` chooses (among at least hashWorkerCount()). */
+function sendHash(h: HashJob, pick: (a: PoolWorker, b: PoolWorker) => PoolWorker): void {
+  h.state = new Int32Array(new SharedArrayBuffer(4));
+  const r = h.r;
+  h.job = startJob(
+    { type: "hash", path: r.path, offset: r.offset, length: r.length, state: h.state },
+    (m) => {
+      if (m.type === "digest") h.settle(() => h.resolve(m.digest));
+      else h.settle(() => h.reject(new Error(m.type === "error" ? m.error : "hash failed")));
+    },
+    (e) => h.settle(() => h.reject(e)),
+    pick,
+    hashWorkerCount(),
+  );
+  h.job.w.hashBytes += r.length;
 }
 
 /**
- * SHA-256 of a local file range ("sha256:…"), in a worker unless the range is small. When `signal`
- * aborts, a queued job is dropped and a running one no longer keeps the process alive (a walk that
- * failed on one layer does not wait for the digests of the others); the promise rejects with an
- * AbortError.
+ * SHA-256 of a local file range ("sha256:…"), in a worker unless the range is small. Each job goes at
+ * once to the worker with the fewest bytes of hash jobs pending, and waits its turn in that worker's own
+ * queue (submit the largest first: the digests then finish together). The next job thus starts as soon as
+ * the worker is free, not when the main thread, busy walking headers, next reads its messages. When
+ * `signal` aborts, the promise rejects with an AbortError, the job no longer keeps the process alive, and
+ * the worker skips it or stops it between two reads (a walk that failed on one layer does not wait for
+ * the digests of the others).
  */
 export function hashFileRange(r: LayerFileRange, signal?: AbortSignal): Promise<string> {
   if (r.length <= INLINE_MAX) return hashInline(r);
   return new Promise<string>((resolve, reject) => {
     const aborted = () => Object.assign(new Error("aborted"), { name: "AbortError" });
     if (signal?.aborted) return reject(aborted());
-    let settled = false;
-    let running: PoolWorker | undefined;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      hashRunning--;
-      pumpHashes();
-    };
     const onAbort = () => {
-      if (settled) return;
-      settled = true;
-      const k = hashQueue.indexOf(start);
-      if (k >= 0) hashQueue.splice(k, 1);
-      else if (running?.busy === 1) running.worker.unref(); // its only job: let the process exit
-      reject(aborted());
+      Atomics.store(h.state, 0, 2);
+      h.settle(() => reject(aborted()));
     };
+    const h: HashJob = {
+      r,
+      state: new Int32Array(0),
+      job: { id: 0, w: undefined as unknown as PoolWorker, finish: () => {} },
+      settled: false,
+      settle: (f) => {
+        if (h.settled) return;
+        h.settled = true;
+        hashJobs.delete(h);
+        signal?.removeEventListener("abort", onAbort);
+        h.job.w.hashBytes -= r.length;
+        h.job.finish();
+        f();
+      },
+      resolve,
+      reject,
+    };
+    sendHash(h, byHashBytes);
+    hashJobs.add(h);
     signal?.addEventListener("abort", onAbort, { once: true });
-    const done = (f: () => void) => {
-      signal?.removeEventListener("abort", onAbort);
-      if (settled) return;
-      settled = true;
-      f();
-    };
-    const start = () => {
-      running = startJob(
-        { type: "hash", path: r.path, offset: r.offset, length: r.length },
-        (m, finish) => {
-          finish();
-          release();
-          if (m.type === "digest") done(() => resolve(m.digest));
-          else done(() => reject(new Error(m.type === "error" ? m.error : "hash failed")));
-        },
-        (e) => {
-          release();
-          done(() => reject(e));
-        },
-      ).w;
-    };
-    hashQueue.push(start);
-    pumpHashes();
   });
+}
+
+/** A queued hash job moves to another worker only when it is at least this large. */
+const SPREAD_MIN = 64 * 1024 * 1024;
+
+/**
+ * The main thread has no more headers to read and only waits for digests (with its catalogers): a hash
+ * job of SPREAD_MIN bytes or more still waiting behind another in its worker's queue moves to a worker
+ * that would finish it sooner, started for it if the pool has room. On two cores the walk starts one
+ * hashing worker; this brings in the second when the hashing outlasts the walk (large files, few entries).
+ */
+export function spreadHashes(): void {
+  const waiting = [...hashJobs]
+    .filter((h) => h.r.length >= SPREAD_MIN && Atomics.load(h.state, 0) === 0)
+    .sort((a, b) => b.r.length - a.r.length);
+  if (waiting.length === 0) return;
+  getPool(POOL_SIZE);
+  for (const h of waiting) {
+    const from = h.job.w;
+    const to = pool.filter((x) => !x.dead).reduce(byHashBytes);
+    // `from` holds h and the job running before it: the move must end h sooner.
+    if (to === from || to.hashBytes + h.r.length >= from.hashBytes) continue;
+    if (Atomics.compareExchange(h.state, 0, 0, 2) !== 0) continue; // the worker took it meanwhile
+    from.hashBytes -= h.r.length;
+    h.job.finish();
+    sendHash(h, (a, b) => (a === to ? a : b === to ? b : byHashBytes(a, b)));
+  }
 }
 
 let inflateSupport: boolean | undefined;
