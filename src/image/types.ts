@@ -134,6 +134,11 @@ export interface WalkResult {
    * prints or stores anything made from the walk.
    */
   verified: Promise<void>;
+  /**
+   * The caller has nothing else to do until `verified` settles: digest checks still waiting for a worker
+   * are then done on the calling thread (no worker has to start for them).
+   */
+  idle(): void;
   /** Waits for the per-layer cache writes still running, then releases temp files and open descriptors. */
   dispose(): Promise<void>;
 }

@@ -162,6 +162,8 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
       const s = await catalogWalk(image, walk, catalogers, logger);
       const imageVex = await readImageVex(walk.finalFiles(), logger);
       if (imageVex.length > 0) s.imageVex = imageVex;
+      // The catalogers are done: this thread takes on digest checks still waiting for a worker.
+      walk.idle();
       return s;
     })();
     catalogued.catch(() => {});

@@ -89,6 +89,7 @@ export async function walkRootfs(root: string, opts: WalkOptions, started: numbe
     changedByLayer: () => [],
     stats: { bytesRead: bytes, entries, layersFromCache: 0, millis: Date.now() - started },
     verified: Promise.resolve(),
+    idle: () => {},
     async dispose() {
       closeContentFiles();
     },

@@ -25,7 +25,7 @@ import {
 } from "./layer-reader.js";
 import { walkRootfs } from "./rootfs.js";
 import type { LayerSummary } from "./summary.js";
-import { canInflateInWorker, hashFileRange, spreadHashes, warmWorkers } from "./worker-pool.js";
+import { canInflateInWorker, hashFileRange, helpHashes, spreadHashes, warmWorkers } from "./worker-pool.js";
 
 /**
  * The part of a walk that needs no cataloger: the layer cache lookups, the local layer files located
@@ -215,9 +215,13 @@ export async function walkImage(
       applyLayer(tree, captures, i, s, describeLayer(layers[i]!), opts.logger, wantedLinks, opts.wants);
     }
     await pool;
-    // Every header is read: digests still to come may now share out across the workers.
+    // Every header is read: digests still to come may now share out across the workers (and, when this
+    // thread has nothing else to do, with it).
     if (checks.length > 0) spreadHashes();
-    if (!opts.deferDigestChecks) await Promise.all(checks);
+    if (!opts.deferDigestChecks && checks.length > 0) {
+      void helpHashes();
+      await Promise.all(checks);
+    }
   } catch (e) {
     controller.abort();
     await pool.catch(() => {});
@@ -273,6 +277,9 @@ export async function walkImage(
       millis: Date.now() - started,
     },
     verified,
+    idle: () => {
+      if (checks.length > 0) void helpHashes();
+    },
     dispose,
   };
 }

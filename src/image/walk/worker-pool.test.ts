@@ -23,6 +23,7 @@ import {
   canInflateInWorker,
   fetchAndInflate,
   hashFileRange,
+  helpHashes,
   inflateFileRange,
   spreadHashes,
 } from "./worker-pool.js";
@@ -118,6 +119,33 @@ describe("hashFileRange", () => {
     for (let i = 0; i < 96; i++) zeros.update(mib);
     const want = `sha256:${zeros.digest("hex")}`;
     expect(await Promise.all(jobs)).toEqual([want, want]);
+    ac.abort();
+    await expect(long).rejects.toMatchObject({ name: "AbortError" });
+    rmSync(huge);
+  }, 15_000);
+
+  it("hashes waiting jobs on the calling thread when it is idle (helpHashes), and stops an aborted one", async () => {
+    const huge = join(tmp, "sparse-help.bin");
+    const fd = openSync(huge, "w");
+    ftruncateSync(fd, 64 * 1024 ** 3);
+    closeSync(fd);
+    const ac = new AbortController();
+    const long = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac.signal);
+    long.catch(() => {});
+    const small = 96 * 1024 * 1024;
+    // On two cores one worker hashes: these wait behind the long job until this thread takes them.
+    const jobs = [1, 2].map((i) => hashFileRange({ path: huge, offset: i * small, length: small }));
+    const ac2 = new AbortController();
+    const dropped = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac2.signal);
+    const helped = helpHashes();
+    ac2.abort(); // taken first (the last waiting) and stopped between two reads
+    await expect(dropped).rejects.toMatchObject({ name: "AbortError" });
+    const zeros = createHash("sha256");
+    const mib = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < 96; i++) zeros.update(mib);
+    const want = `sha256:${zeros.digest("hex")}`;
+    expect(await Promise.all(jobs)).toEqual([want, want]);
+    await helped;
     ac.abort();
     await expect(long).rejects.toMatchObject({ name: "AbortError" });
     rmSync(huge);

@@ -13,6 +13,7 @@
  * per chunk.
  */
 import { createHash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -512,6 +513,8 @@ interface HashJob {
   state: Int32Array;
   job: { id: number; w: PoolWorker; finish: () => void };
   settled: boolean;
+  /** Taken back from its worker by the main thread, which hashes it itself (`helpHashes`). */
+  here: boolean;
   settle(f: () => void): void;
   resolve(digest: string): void;
   reject(e: Error): void;
@@ -563,13 +566,16 @@ export function hashFileRange(r: LayerFileRange, signal?: AbortSignal): Promise<
       state: new Int32Array(0),
       job: { id: 0, w: undefined as unknown as PoolWorker, finish: () => {} },
       settled: false,
+      here: false,
       settle: (f) => {
         if (h.settled) return;
         h.settled = true;
         hashJobs.delete(h);
         signal?.removeEventListener("abort", onAbort);
-        h.job.w.hashBytes -= r.length;
-        h.job.finish();
+        if (!h.here) {
+          h.job.w.hashBytes -= r.length;
+          h.job.finish();
+        }
         f();
       },
       resolve,
@@ -603,7 +609,7 @@ function bytesLeft(h: HashJob): number {
  */
 export function spreadHashes(): void {
   const waiting = [...hashJobs]
-    .filter((h) => h.r.length >= SPREAD_MIN && Atomics.load(h.state, 0) === 0)
+    .filter((h) => !h.here && h.r.length >= SPREAD_MIN && Atomics.load(h.state, 0) === 0)
     .sort((a, b) => b.r.length - a.r.length);
   for (const h of waiting) {
     const from = h.job.w;
@@ -637,6 +643,59 @@ export function spreadHashes(): void {
     }
     const target = to!;
     sendHash(h, (a, b) => (a === target ? a : b === target ? b : byHashBytes(a, b)));
+  }
+}
+
+/**
+ * The main thread has nothing left to do but wait for digests: it takes the hash jobs still waiting in a
+ * worker's queue, the last first (the worker goes on with those before them), and hashes them itself, in
+ * 1 MiB reads with a turn of the event loop every 16 MiB. No thread has to start for that. Resolves when
+ * no job is left waiting; each job's own promise settles as in a worker (an aborted one stops).
+ */
+export async function helpHashes(): Promise<void> {
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  for (;;) {
+    let h: HashJob | undefined;
+    for (const j of hashJobs) if (!j.here && Atomics.load(j.state, 0) === 0) h = j; // the last waiting
+    if (!h) return;
+    if (Atomics.compareExchange(h.state, 0, 0, 2) !== 0) continue; // its worker took it meanwhile
+    h.here = true;
+    h.job.w.hashBytes -= h.r.length;
+    h.job.finish();
+    const job = h;
+    try {
+      const digest = await hashHere(job, buf);
+      if (digest !== undefined) job.settle(() => job.resolve(digest));
+    } catch (e) {
+      job.settle(() => job.reject(e as Error));
+    }
+  }
+}
+
+/** SHA-256 of `h`'s range on this thread; undefined when the job was settled (aborted) meanwhile. */
+async function hashHere(h: HashJob, buf: Buffer): Promise<string | undefined> {
+  const fd = openSync(h.r.path, "r");
+  try {
+    const hash = createHash("sha256");
+    let pos = h.r.offset;
+    let left = h.r.length;
+    let sinceTurn = 0;
+    while (left > 0) {
+      if (h.settled) return undefined;
+      const n = readSync(fd, buf, 0, Math.min(buf.length, left), pos);
+      if (n === 0) throw new Error("unexpected end of file");
+      hash.update(n === buf.length ? buf : buf.subarray(0, n));
+      pos += n;
+      left -= n;
+      sinceTurn += n;
+      if (sinceTurn >= 16 * 1024 * 1024 && left > 0) {
+        sinceTurn = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    return `sha256:${hash.digest("hex")}`;
+  } finally {
+    closeSync(fd);
   }
 }
 
