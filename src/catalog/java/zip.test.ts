@@ -178,6 +178,23 @@ describe("zip reader", () => {
     expect(compared).toBeGreaterThan(2000);
   });
 
+  it("reads a central directory larger than its 1 MiB read window, record by record across its edges", async () => {
+    const many = Array.from({ length: 12_000 }, (_, i) => ({
+      name: `org/example/generated/pkg${i % 97}/${"SomeRatherLongClassName".repeat(4)}${i}.class`,
+      data: `class ${i}`,
+      store: true,
+    }));
+    const zip = await yazlZip(many);
+    const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    expect(zip.readUInt32LE(eocd + 12)).toBeGreaterThan(1.5 * 1024 * 1024);
+    const z = await open(zip);
+    expect(z.entries.map((e) => e.name)).toEqual(many.map((e) => e.name));
+    expect((await yauzlView(zip)).entries.map((e) => e.relativeOffsetOfLocalHeader)).toEqual(
+      z.entries.map((e) => e.localHeaderOffset),
+    );
+    expect((await z.readEntry(z.entries[11_999]!, 100)).toString()).toBe("class 11999");
+  });
+
   it("reads zip64 records and fields, and an archive comment", async () => {
     const pom = "groupId=g\nartifactId=a\nversion=1\n";
     const zip = await yazlZip(

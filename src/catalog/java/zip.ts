@@ -60,6 +60,8 @@ const EOCD64 = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const EOCD_SIZE = 22;
+/** Bytes of the central directory read at a time. */
+const CD_WINDOW = 1024 * 1024;
 /** Compressed entries above this size inflate on libuv's thread pool, smaller ones at once. */
 const SYNC_INFLATE_MAX = 1024 * 1024;
 
@@ -142,27 +144,39 @@ export async function openZip(
   if (count > limits.maxEntries) throw new ZipLimitError(`more than ${limits.maxEntries} entries`);
   // Each record takes 46 bytes at least: a count the directory cannot hold is a lie, not a reason to loop.
   if (cdOffset + cdSize > cdEnd || count * 46 > cdSize) throw new Error("central directory out of bounds");
-  const cd = await readExact(source, cdOffset, cdSize, "central directory");
+  // The directory is read in windows of 1 MiB (a record takes at most 46 + 3 × 65,535 bytes), so that a
+  // huge directory, real or claimed, is never held whole.
+  let cd: Buffer = Buffer.alloc(0);
+  let cdAt = 0; // offset of cd[0] in the directory
+  const window = async (from: number, n: number) => {
+    if (from >= cdAt && from + n <= cdAt + cd.length) return;
+    if (from + n > cdSize) throw new Error("central directory record past the end of the directory");
+    const len = Math.min(cdSize - from, Math.max(n, CD_WINDOW));
+    cd = await readExact(source, cdOffset + from, len, "central directory");
+    cdAt = from;
+  };
   const entries: ZipEntryInfo[] = new Array(count);
-  let p = 0;
+  let at = 0;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL) {
-      throw new Error("invalid central directory file header signature");
-    }
+    if (at + 46 > cdSize) throw new Error("invalid central directory file header signature");
+    await window(at, 46);
+    let p = at - cdAt;
+    if (cd.readUInt32LE(p) !== CENTRAL) throw new Error("invalid central directory file header signature");
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    await window(at, 46 + nameLen + extraLen + commentLen);
+    p = at - cdAt;
     const flags = cd.readUInt16LE(p + 8);
     if ((flags & 0x40) !== 0) throw new Error("strong encryption is not supported");
     const method = cd.readUInt16LE(p + 10);
     const crc = cd.readUInt32LE(p + 16);
     let csize = cd.readUInt32LE(p + 20);
     let usize = cd.readUInt32LE(p + 24);
-    const nameLen = cd.readUInt16LE(p + 28);
-    const extraLen = cd.readUInt16LE(p + 30);
-    const commentLen = cd.readUInt16LE(p + 32);
     let lho = cd.readUInt32LE(p + 42);
     const nameAt = p + 46;
     const extraAt = nameAt + nameLen;
-    const next = extraAt + extraLen + commentLen;
-    if (next > cd.length) throw new Error("central directory record past the end of the directory");
+    at += 46 + nameLen + extraLen + commentLen;
     let name: string | undefined = (flags & 0x800) !== 0 ? cd.toString("utf8", nameAt, extraAt) : undefined;
     // Extra fields: zip64 sizes and offset (those the record marks 0xffffffff, in this order), and the
     // Info-ZIP Unicode path of a name not stored as UTF-8 (taken when its CRC-32 is the stored name's).
@@ -203,7 +217,6 @@ export async function openZip(
       crc32: crc,
       localHeaderOffset: lho,
     };
-    p = next;
   }
 
   /** Where an entry's data starts: after its local header, whose name and extra lengths are its own. */

@@ -615,13 +615,15 @@ export function spreadHashes(): void {
     const from = h.job.w;
     const live = pool.filter((x) => !x.dead);
     // Work left on a worker (all its jobs), and ahead of h on its own (jobs sent before h: its queue order).
+    // (A job the main thread took back is its own, whichever worker it came from.)
     const left = (w: PoolWorker) => {
       let n = 0;
-      for (const j of hashJobs) if (j.job.w === w) n += bytesLeft(j);
+      for (const j of hashJobs) if (!j.here && j.job.w === w) n += bytesLeft(j);
       return n;
     };
     let ahead = 0;
-    for (const j of hashJobs) if (j !== h && j.job.w === from && j.job.id < h.job.id) ahead += bytesLeft(j);
+    for (const j of hashJobs)
+      if (j !== h && !j.here && j.job.w === from && j.job.id < h.job.id) ahead += bytesLeft(j);
     let to: PoolWorker | undefined;
     let best = ahead + h.r.length; // when h would end where it is
     for (const w of live) {
