@@ -4,8 +4,9 @@
  *
  * Jars are the Maven packages' container, and a Java image holds hundreds of them. yauzl, which reads the
  * advisory feeds' zips, went through an asynchronous read, an event and several buffers per central
- * directory record: 7–19 ms for the 391 entries of commons-lang3 warm, ~40 ms in a fresh process, where
- * this loop takes 0.4–2 ms (docs/benchmarks.md). What it checks is what yauzl checked for this use, plus
+ * directory record: 7–19 ms for the 391 entries of commons-lang3 warm, 10–38 ms in an index (plus up to
+ * 11 ms compiling yauzl), where this reader takes 0.3–0.6 ms warm and ~6 ms on a process's first archive
+ * (docs/benchmarks.md). What it checks is what yauzl checked for this use, plus
  * each entry's CRC-32: signatures, one disk only, zip64 records and fields, the central directory inside
  * the archive, sizes (a stored entry's two sizes agree, an inflated one gives its declared size), no
  * strong encryption; names are only matched, never used as paths.
