@@ -26,6 +26,7 @@ import {
   helpHashes,
   inflateFileRange,
   spreadHashes,
+  warmWorkers,
 } from "./worker-pool.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-worker-pool-"));
@@ -100,30 +101,6 @@ describe("hashFileRange", () => {
     rmSync(huge);
   }, 15_000);
 
-  it("moves large waiting jobs to a free worker once the walk asks (spreadHashes)", async () => {
-    // A sparse file: one job over 64 GiB of it runs far past the test's timeout; two of 96 MiB each take a
-    // fraction of a second. On two cores all three go to one worker (the others wait behind the long
-    // one) until spreadHashes moves them; with more cores they are spread from the start.
-    const huge = join(tmp, "sparse-spread.bin");
-    const fd = openSync(huge, "w");
-    ftruncateSync(fd, 64 * 1024 ** 3);
-    closeSync(fd);
-    const ac = new AbortController();
-    const long = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac.signal);
-    long.catch(() => {});
-    const small = 96 * 1024 * 1024;
-    const jobs = [1, 2].map((i) => hashFileRange({ path: huge, offset: i * small, length: small }));
-    spreadHashes();
-    const zeros = createHash("sha256");
-    const mib = Buffer.alloc(1024 * 1024);
-    for (let i = 0; i < 96; i++) zeros.update(mib);
-    const want = `sha256:${zeros.digest("hex")}`;
-    expect(await Promise.all(jobs)).toEqual([want, want]);
-    ac.abort();
-    await expect(long).rejects.toMatchObject({ name: "AbortError" });
-    rmSync(huge);
-  }, 15_000);
-
   it("hashes waiting jobs on the calling thread when it is idle (helpHashes), and stops an aborted one", async () => {
     const huge = join(tmp, "sparse-help.bin");
     const fd = openSync(huge, "w");
@@ -148,6 +125,36 @@ describe("hashFileRange", () => {
     await helped;
     ac.abort();
     await expect(long).rejects.toMatchObject({ name: "AbortError" });
+    rmSync(huge);
+  }, 15_000);
+
+  it("moves a large waiting job to a worker that has become free once the walk asks (spreadHashes)", async () => {
+    // Two workers, each given a job over 64 GiB of a sparse file (half a minute or more of hashing), and
+    // a 96 MiB job queued behind each. The second long job is then aborted: its worker goes on with the
+    // job behind it and is free after that, while the one behind the first long job would wait past the
+    // test's timeout unless spreadHashes moves it.
+    warmWorkers("inflate");
+    const huge = join(tmp, "sparse-spread.bin");
+    const fd = openSync(huge, "w");
+    ftruncateSync(fd, 64 * 1024 ** 3);
+    closeSync(fd);
+    const acA = new AbortController();
+    const acB = new AbortController();
+    const longA = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, acA.signal);
+    const longB = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, acB.signal);
+    longA.catch(() => {});
+    const small = 96 * 1024 * 1024;
+    const jobs = [1, 2].map((i) => hashFileRange({ path: huge, offset: i * small, length: small }));
+    acB.abort();
+    await expect(longB).rejects.toMatchObject({ name: "AbortError" });
+    spreadHashes();
+    const zeros = createHash("sha256");
+    const mib = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < 96; i++) zeros.update(mib);
+    const want = `sha256:${zeros.digest("hex")}`;
+    expect(await Promise.all(jobs)).toEqual([want, want]);
+    acA.abort();
+    await expect(longA).rejects.toMatchObject({ name: "AbortError" });
     rmSync(huge);
   }, 15_000);
 });

@@ -2,8 +2,9 @@
  * Worker threads for the layer walk's heavy byte work, so that the main thread only parses tar headers
  * and runs the catalogers:
  * - SHA-256 of local file ranges (`hashFileRange`): the digest checks of uncompressed layers that a
- *   header-seeking walk reads without streaming (one worker on two cores, two with more; queued jobs
- *   move to a second worker when the walk ends before them: `spreadHashes`);
+ *   header-seeking walk reads without streaming (one worker on two cores, two with more; jobs still
+ *   waiting when the walk ends move to a worker that ends them sooner, or to the main thread once it is
+ *   idle: `spreadHashes`, `helpHashes`);
  * - inflating local gzip blobs (`inflateFileRange`), both digests computed in the worker as it goes.
  *
  * An earlier version inflated with zlib streams in the workers and copied their output out: each worker
@@ -368,10 +369,10 @@ parentPort.on("message", (m) => {
 
 const POOL_SIZE = 2;
 /**
- * Workers that hash to begin with. On two cores, one: the main thread's header walk and catalogers are
- * the longest path of a docker-archive index, and a second hashing thread competed with them and cost
- * ~40 ms of CPU to start (docs/benchmarks.md). A job still waiting when the walk ends can move to a
- * second worker then (`spreadHashes`).
+ * Workers that hash. On two cores, one: the main thread's header walk and catalogers are the other long
+ * path of a docker-archive index, and a second hashing thread competed with them and cost ~40 ms of CPU
+ * to start (docs/benchmarks.md); the main thread hashes what is still waiting once its catalogers are
+ * done (`helpHashes`). With three cores or more, two.
  */
 function hashWorkerCount(): number {
   return availableParallelism() >= 3 ? POOL_SIZE : 1;
@@ -589,11 +590,6 @@ export function hashFileRange(r: LayerFileRange, signal?: AbortSignal): Promise<
 
 /** A queued hash job moves to another worker only when it is at least this large. */
 const SPREAD_MIN = 64 * 1024 * 1024;
-/**
- * What starting a worker costs, in bytes it could have hashed meanwhile (~40 ms of CPU at ~1.5 GB/s): a
- * job moves to a worker yet to start only if it then ends sooner by more than this.
- */
-const START_BYTES = 64 * 1024 * 1024;
 
 /** Bytes still to hash of `h` (the worker reports its progress in `h.state[1]`). */
 function bytesLeft(h: HashJob): number {
@@ -602,10 +598,10 @@ function bytesLeft(h: HashJob): number {
 
 /**
  * The main thread has no more headers to read and only waits for digests (with its catalogers): a hash
- * job of SPREAD_MIN bytes or more still waiting in its worker's queue moves to another worker when that
- * one would end it sooner: one with less work left, or one started for it if the pool has room and the
- * gain outweighs the start. On two cores the walk starts a single hashing worker; this brings in the
- * second when the hashing outlasts the walk (large files, few entries).
+ * job of SPREAD_MIN bytes or more still waiting in its worker's queue moves to another running worker
+ * that would end it sooner. No worker is started for that: on two cores a new one competed with the
+ * main thread's catalogers and the first worker, and took 55–80 ms to start there (docs/benchmarks.md);
+ * the main thread takes what is still waiting once its catalogers are done (`helpHashes`).
  */
 export function spreadHashes(): void {
   const waiting = [...hashJobs]
@@ -613,9 +609,8 @@ export function spreadHashes(): void {
     .sort((a, b) => b.r.length - a.r.length);
   for (const h of waiting) {
     const from = h.job.w;
-    const live = pool.filter((x) => !x.dead);
-    // Work left on a worker (all its jobs), and ahead of h on its own (jobs sent before h: its queue order).
-    // (A job the main thread took back is its own, whichever worker it came from.)
+    // Work left on a worker (all its jobs), and ahead of h on its own (jobs sent before h: its queue
+    // order). A job the main thread took back is its own, whichever worker it came from.
     const left = (w: PoolWorker) => {
       let n = 0;
       for (const j of hashJobs) if (!j.here && j.job.w === w) n += bytesLeft(j);
@@ -626,24 +621,19 @@ export function spreadHashes(): void {
       if (j !== h && !j.here && j.job.w === from && j.job.id < h.job.id) ahead += bytesLeft(j);
     let to: PoolWorker | undefined;
     let best = ahead + h.r.length; // when h would end where it is
-    for (const w of live) {
-      if (w === from) continue;
+    for (const w of pool) {
+      if (w === from || w.dead) continue;
       const end = left(w) + h.r.length;
       if (end < best) {
         best = end;
         to = w;
       }
     }
-    const spawn = !to && live.length < POOL_SIZE && START_BYTES + h.r.length < best;
-    if (!to && !spawn) continue;
+    if (!to) continue;
     if (Atomics.compareExchange(h.state, 0, 0, 2) !== 0) continue; // the worker took it meanwhile
     h.job.w.hashBytes -= h.r.length;
     h.job.finish();
-    if (spawn) {
-      spawnWorker();
-      to = pool[pool.length - 1]!;
-    }
-    const target = to!;
+    const target = to;
     sendHash(h, (a, b) => (a === target ? a : b === target ? b : byHashBytes(a, b)));
   }
 }
