@@ -66,7 +66,7 @@ describe("hashFileRange", () => {
   it("drops queued jobs and lets go of running ones when aborted", async () => {
     const ac = new AbortController();
     const range = { path: file, offset: prefix.length, length: raw.length };
-    // Two run (one per worker), the others wait in the queue.
+    // One runs in each hashing worker, the others wait in the workers' queues.
     const jobs = Array.from({ length: 5 }, () => hashFileRange(range, ac.signal));
     ac.abort();
     const results = await Promise.allSettled(jobs);
@@ -80,8 +80,8 @@ describe("hashFileRange", () => {
 
   it("stops the workers' work on an aborted job, running or waiting in a worker's queue", async () => {
     // A sparse 64 GiB file: hashing one such range takes half a minute or more, so a worker that went on
-    // with the aborted jobs (two per worker, one running, one queued behind it) would hold up the next job
-    // far past the test's timeout.
+    // with the aborted jobs (one running in each hashing worker, the others queued behind) would hold up
+    // the next job far past the test's timeout.
     const huge = join(tmp, "sparse.bin");
     const fd = openSync(huge, "w");
     ftruncateSync(fd, 64 * 1024 ** 3);
@@ -90,7 +90,7 @@ describe("hashFileRange", () => {
     const jobs = Array.from({ length: 4 }, () =>
       hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac.signal),
     );
-    await new Promise((r) => setTimeout(r, 100)); // the first two are running
+    await new Promise((r) => setTimeout(r, 100)); // one per worker is running
     ac.abort();
     const results = await Promise.allSettled(jobs);
     expect(results.every((r) => r.status === "rejected" && (r.reason as Error).name === "AbortError")).toBe(
