@@ -4,6 +4,7 @@ import { crc32, deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import yauzl from "yauzl";
 import { ZipFile } from "yazl";
+import { seededRandom } from "../../core/test-helpers/random.js";
 import { bufferSource } from "../binary/byte-source.js";
 import { debianPackageRoot } from "../binary/testing.js";
 import { openZip, ZipLimitError } from "./zip.js";
@@ -260,6 +261,55 @@ describe("zip reader", () => {
     // yauzl reads them the same way.
     expect((await yauzlView(zip)).entries.map((e) => e.fileName)).toEqual(z.entries.map((e) => e.name));
     expect((await z.readEntry(z.entries[4]!, 10)).toString()).toBe("e");
+  });
+
+  it("survives 600 randomly damaged real jars: each opens and reads, or gives an Error, within bounds", async () => {
+    // Damage drawn with fixed seeds: bytes replaced anywhere, in the central directory or the end
+    // record (where lengths and offsets live), or the archive cut short.
+    const jars = [
+      "trivy/nested.jar",
+      "trivy/multi-license-1.0.0.jar",
+      "trivy/hadoop-shaded-guava-1.1.0-SNAPSHOT.jar",
+    ];
+    const outcomes = { read: 0, refused: 0, entryRefused: 0 };
+    for (const [j, name] of jars.entries()) {
+      const good = readFileSync(join(corpus, name));
+      const cdAt = good.readUInt32LE(good.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) + 16);
+      const rnd = seededRandom(1000 + j);
+      for (let k = 0; k < 200; k++) {
+        let bad = Buffer.from(good);
+        const kind = rnd(4);
+        if (kind === 3) bad = bad.subarray(0, rnd(bad.length));
+        else {
+          const from = kind === 0 ? 0 : kind === 1 ? cdAt : Math.max(0, bad.length - 22);
+          for (let n = 1 + rnd(4); n > 0; n--) bad[from + rnd(bad.length - from)] = rnd(256);
+        }
+        let z: Awaited<ReturnType<typeof open>>;
+        try {
+          z = await open(bad);
+        } catch (e) {
+          expect(e, `${name} case ${k}`).toBeInstanceOf(Error);
+          outcomes.refused++;
+          continue;
+        }
+        expect(z.entries.length).toBeLessThanOrEqual(good.length / 46);
+        outcomes.read++;
+        for (const e of z.entries) {
+          if (e.isDirectory) continue;
+          try {
+            const b = await z.readEntry(e, 1 << 20);
+            expect(b.length).toBe(e.uncompressedSize);
+          } catch (err) {
+            expect(err, `${name} case ${k} ${e.name}`).toBeInstanceOf(Error);
+            outcomes.entryRefused++;
+          }
+        }
+      }
+    }
+    // Every kind of outcome happens.
+    expect(outcomes.read).toBeGreaterThan(50);
+    expect(outcomes.refused).toBeGreaterThan(50);
+    expect(outcomes.entryRefused).toBeGreaterThan(20);
   });
 
   it("refuses damaged and hostile archives with an error, never a hang", async () => {
