@@ -91,7 +91,7 @@ async function scan(
   // (fileRefSource) and are scanned again (their names can change what is found) without re-reading it.
   const shared = depth === 0;
   try {
-    zip = shared ? await openShared(source, limits) : await openZip(source, limitsOf(limits));
+    zip = shared ? await openShared(source, limits) : await openZip(source, limitsOf(limits), ZIP_OPTIONS);
   } catch (err) {
     out.warnings.push(`${archivePath}: not a readable Java archive (${errText(err)})`);
     return;
@@ -197,6 +197,13 @@ function limitsOf(limits: JavaLimits) {
   return { maxEntries: limits.maxEntries, maxRatio: limits.maxRatio };
 }
 
+/**
+ * What an archive's directory is read for: pom.properties, MANIFEST.MF and nested archives. A jar's
+ * other entries (classes, resources: nearly all of them) are stepped over without decoding their names.
+ */
+const WANTED_ENTRY_SUFFIXES = [".properties", ".mf", ".jar", ".war", ".ear", ".jpi", ".hpi"];
+const ZIP_OPTIONS = { suffixes: WANTED_ENTRY_SUFFIXES };
+
 /** Opened top-level archives by source and limits (a zip over a ByteSource holds no file handle). */
 const openedZips = new WeakMap<ByteSource, Map<JavaLimits, Promise<OpenedZip>>>();
 
@@ -205,7 +212,7 @@ function openShared(source: ByteSource, limits: JavaLimits): Promise<OpenedZip> 
   if (!byLimits) openedZips.set(source, (byLimits = new Map()));
   let p = byLimits.get(limits);
   if (!p) {
-    p = openZip(source, limitsOf(limits));
+    p = openZip(source, limitsOf(limits), ZIP_OPTIONS);
     byLimits.set(limits, p);
   }
   return p;

@@ -121,7 +121,8 @@ function handZip(
   return Buffer.concat([...locals, cd, eocd]);
 }
 
-const open = (b: Buffer, limits?: Parameters<typeof openZip>[1]) => openZip(bufferSource(b), limits);
+const open = (b: Buffer, limits?: Parameters<typeof openZip>[1], opts?: Parameters<typeof openZip>[2]) =>
+  openZip(bufferSource(b), limits, opts);
 
 describe("zip reader", () => {
   it("reads every real archive of the corpus as yauzl does: the same entries, the same bytes", async () => {
@@ -164,6 +165,12 @@ describe("zip reader", () => {
           e.crc32,
           e.relativeOffsetOfLocalHeader,
         ]),
+      );
+      // Only the entries a Java scan looks at: the same entries, no name decoded for the others.
+      const suffixes = [".properties", ".mf", ".jar"];
+      const some = await open(buf, undefined, { suffixes });
+      expect(some.entries, f).toEqual(
+        ours.entries.filter((e) => suffixes.some((x) => e.name.toLowerCase().endsWith(x))),
       );
       for (let i = 0; i < ours.entries.length; i++) {
         const e = ours.entries[i]!;
@@ -261,6 +268,12 @@ describe("zip reader", () => {
     // yauzl reads them the same way.
     expect((await yauzlView(zip)).entries.map((e) => e.fileName)).toEqual(z.entries.map((e) => e.name));
     expect((await z.readEntry(z.entries[4]!, 10)).toString()).toBe("e");
+    // Filtered by suffix: an entry with a Unicode path is kept whatever its stored name (its real name is
+    // known only once decoded), the others only when their name ends with one of the suffixes.
+    const some = await open(zip, undefined, { suffixes: [".TXT"] });
+    expect(some.entries.map((e) => e.name)).toEqual(z.entries.map((e) => e.name));
+    const none = await open(zip, undefined, { suffixes: [".jar"] });
+    expect(none.entries.map((e) => e.name)).toEqual(["nouveau.txt", "kept.txt"]);
   });
 
   it("survives 600 randomly damaged real jars: each opens and reads, or gives an Error, within bounds", async () => {

@@ -101,10 +101,33 @@ async function readExact(source: ByteSource, at: number, n: number, what: string
   return b;
 }
 
+/** Does the name at [start, end) of `b` end with `suffix` (lower-case ASCII), ignoring ASCII case? */
+function endsWithCi(b: Buffer, start: number, end: number, suffix: Buffer): boolean {
+  const n = suffix.length;
+  if (end - start < n) return false;
+  for (let i = 0, j = end - n; i < n; i++, j++) {
+    let c = b[j]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== suffix[i]) return false;
+  }
+  return true;
+}
+
+export interface OpenZipOptions {
+  /**
+   * Keep only the entries whose names end with one of these (ASCII, compared without case): the others'
+   * names are never decoded and their records only stepped over. An entry with an Info-ZIP Unicode path
+   * is always kept (its name is known only once decoded). All entries when not given.
+   */
+  suffixes?: readonly string[];
+}
+
 export async function openZip(
   source: ByteSource,
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+  opts: OpenZipOptions = {},
 ): Promise<OpenedZip> {
+  const suffixes = opts.suffixes?.map((x) => Buffer.from(x.toLowerCase(), "latin1"));
   const size = source.size;
   if (size < EOCD_SIZE) throw new Error("end of central directory record signature not found");
   // The end record: the last 22 bytes, unless a comment (up to 64 KiB) follows it. Its comment length
@@ -156,7 +179,7 @@ export async function openZip(
     cd = await readExact(source, cdOffset + from, len, "central directory");
     cdAt = from;
   };
-  const entries: ZipEntryInfo[] = new Array(count);
+  const entries: ZipEntryInfo[] = [];
   let at = 0;
   for (let k = 0; k < count; k++) {
     if (at + 46 > cdSize) throw new Error("invalid central directory file header signature");
@@ -168,6 +191,17 @@ export async function openZip(
     const commentLen = cd.readUInt16LE(p + 32);
     await window(at, 46 + nameLen + extraLen + commentLen);
     p = at - cdAt;
+    if (suffixes) {
+      const nameEnd = p + 46 + nameLen;
+      let keep = false;
+      for (const x of suffixes) if (endsWithCi(cd, p + 46, nameEnd, x)) keep = true;
+      for (let x = nameEnd; !keep && x + 4 <= nameEnd + extraLen; x += 4 + cd.readUInt16LE(x + 2))
+        if (cd.readUInt16LE(x) === 0x7075) keep = true;
+      if (!keep) {
+        at += 46 + nameLen + extraLen + commentLen;
+        continue;
+      }
+    }
     const flags = cd.readUInt16LE(p + 8);
     if ((flags & 0x40) !== 0) throw new Error("strong encryption is not supported");
     const method = cd.readUInt16LE(p + 10);
@@ -208,7 +242,7 @@ export async function openZip(
     if (method === 0 && csize !== usize && (flags & 1) === 0) {
       throw new Error(`stored entry ${JSON.stringify(name)}: compressed and uncompressed sizes differ`);
     }
-    entries[k] = {
+    entries.push({
       name,
       compressedSize: csize,
       uncompressedSize: usize,
@@ -217,7 +251,7 @@ export async function openZip(
       isDirectory: name.endsWith("/"),
       crc32: crc,
       localHeaderOffset: lho,
-    };
+    });
   }
 
   /** Where an entry's data starts: after its local header, whose name and extra lengths are its own. */
