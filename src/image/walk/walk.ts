@@ -25,7 +25,7 @@ import {
 } from "./layer-reader.js";
 import { walkRootfs } from "./rootfs.js";
 import type { LayerSummary } from "./summary.js";
-import { canInflateInWorker, hashFileRange, helpHashes, spreadHashes, warmWorkers } from "./worker-pool.js";
+import { canInflateInWorker, hashFileRange, helpHashes, warmWorkers } from "./worker-pool.js";
 
 /**
  * The part of a walk that needs no cataloger: the layer cache lookups, the local layer files located
@@ -215,9 +215,8 @@ export async function walkImage(
       applyLayer(tree, captures, i, s, describeLayer(layers[i]!), opts.logger, wantedLinks, opts.wants);
     }
     await pool;
-    // Every header is read: digests still to come may now share out across the workers (and, when this
-    // thread has nothing else to do, with it).
-    if (checks.length > 0) spreadHashes();
+    // Every header is read, and this thread has nothing else to do: it takes the digest checks still
+    // waiting for a worker.
     if (!opts.deferDigestChecks && checks.length > 0) {
       void helpHashes();
       await Promise.all(checks);

@@ -25,13 +25,31 @@ import {
   hashFileRange,
   helpHashes,
   inflateFileRange,
-  spreadHashes,
-  warmWorkers,
 } from "./worker-pool.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-worker-pool-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+
+/**
+ * A sparse file of 64 GiB: one hash job over all of it runs for half a minute or more, so a job that a
+ * test needs stopped or worked around shows up as a timeout when it is not.
+ */
+function sparseFile(name: string): string {
+  const path = join(tmp, name);
+  const fd = openSync(path, "w");
+  ftruncateSync(fd, 64 * 1024 ** 3);
+  closeSync(fd);
+  return path;
+}
+
+/** The digest of `mib` MiB of zeros (what a range of a sparse file holds). */
+function zerosDigest(mib: number): string {
+  const h = createHash("sha256");
+  const block = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < mib; i++) h.update(block);
+  return `sha256:${h.digest("hex")}`;
+}
 
 // Real bytes: the node binary (several MiB), stored at an offset inside a larger file as a layer inside
 // an archive is.
@@ -79,13 +97,9 @@ describe("hashFileRange", () => {
   });
 
   it("stops the workers' work on an aborted job, running or waiting in a worker's queue", async () => {
-    // A sparse 64 GiB file: hashing one such range takes half a minute or more, so a worker that went on
-    // with the aborted jobs (one running in each hashing worker, the others queued behind) would hold up
-    // the next job far past the test's timeout.
-    const huge = join(tmp, "sparse.bin");
-    const fd = openSync(huge, "w");
-    ftruncateSync(fd, 64 * 1024 ** 3);
-    closeSync(fd);
+    // A worker that went on with the aborted jobs (one running in each hashing worker, the others queued
+    // behind) would hold up the next job far past the test's timeout.
+    const huge = sparseFile("sparse.bin");
     const ac = new AbortController();
     const jobs = Array.from({ length: 4 }, () =>
       hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac.signal),
@@ -102,10 +116,7 @@ describe("hashFileRange", () => {
   }, 15_000);
 
   it("hashes waiting jobs on the calling thread when it is idle (helpHashes), and stops an aborted one", async () => {
-    const huge = join(tmp, "sparse-help.bin");
-    const fd = openSync(huge, "w");
-    ftruncateSync(fd, 64 * 1024 ** 3);
-    closeSync(fd);
+    const huge = sparseFile("sparse-help.bin");
     const ac = new AbortController();
     const long = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, ac.signal);
     long.catch(() => {});
@@ -117,44 +128,11 @@ describe("hashFileRange", () => {
     const helped = helpHashes();
     ac2.abort(); // taken first (the last waiting) and stopped between two reads
     await expect(dropped).rejects.toMatchObject({ name: "AbortError" });
-    const zeros = createHash("sha256");
-    const mib = Buffer.alloc(1024 * 1024);
-    for (let i = 0; i < 96; i++) zeros.update(mib);
-    const want = `sha256:${zeros.digest("hex")}`;
+    const want = zerosDigest(96);
     expect(await Promise.all(jobs)).toEqual([want, want]);
     await helped;
     ac.abort();
     await expect(long).rejects.toMatchObject({ name: "AbortError" });
-    rmSync(huge);
-  }, 15_000);
-
-  it("moves a large waiting job to a worker that has become free once the walk asks (spreadHashes)", async () => {
-    // Two workers, each given a job over 64 GiB of a sparse file (half a minute or more of hashing), and
-    // a 96 MiB job queued behind each. The second long job is then aborted: its worker goes on with the
-    // job behind it and is free after that, while the one behind the first long job would wait past the
-    // test's timeout unless spreadHashes moves it.
-    warmWorkers("inflate");
-    const huge = join(tmp, "sparse-spread.bin");
-    const fd = openSync(huge, "w");
-    ftruncateSync(fd, 64 * 1024 ** 3);
-    closeSync(fd);
-    const acA = new AbortController();
-    const acB = new AbortController();
-    const longA = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, acA.signal);
-    const longB = hashFileRange({ path: huge, offset: 0, length: 64 * 1024 ** 3 }, acB.signal);
-    longA.catch(() => {});
-    const small = 96 * 1024 * 1024;
-    const jobs = [1, 2].map((i) => hashFileRange({ path: huge, offset: i * small, length: small }));
-    acB.abort();
-    await expect(longB).rejects.toMatchObject({ name: "AbortError" });
-    spreadHashes();
-    const zeros = createHash("sha256");
-    const mib = Buffer.alloc(1024 * 1024);
-    for (let i = 0; i < 96; i++) zeros.update(mib);
-    const want = `sha256:${zeros.digest("hex")}`;
-    expect(await Promise.all(jobs)).toEqual([want, want]);
-    acA.abort();
-    await expect(longA).rejects.toMatchObject({ name: "AbortError" });
     rmSync(huge);
   }, 15_000);
 });

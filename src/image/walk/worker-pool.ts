@@ -2,9 +2,8 @@
  * Worker threads for the layer walk's heavy byte work, so that the main thread only parses tar headers
  * and runs the catalogers:
  * - SHA-256 of local file ranges (`hashFileRange`): the digest checks of uncompressed layers that a
- *   header-seeking walk reads without streaming (one worker on two cores, two with more; jobs still
- *   waiting when the walk ends move to a worker that ends them sooner, or to the main thread once it is
- *   idle: `spreadHashes`, `helpHashes`);
+ *   header-seeking walk reads without streaming (one worker on two cores, two with more; the main
+ *   thread takes the jobs still waiting once it is idle: `helpHashes`);
  * - inflating local gzip blobs (`inflateFileRange`), both digests computed in the worker as it goes.
  *
  * An earlier version inflated with zlib streams in the workers and copied their output out: each worker
@@ -32,10 +31,9 @@ const crypto = require("node:crypto");
 // 64 KiB reads: the buffer stays in the core's L2 cache between the page-cache copy and SHA-256. With
 // reads of 256 KiB or more both passes go through memory: hashing 352 MB took 0.49 s instead of 0.30 s.
 const buf = Buffer.allocUnsafe(64 * 1024);
-// m.state, shared with the main thread: [0] is 0 while the job waits its turn in this worker's message
-// queue, 1 once this worker has taken it, 2 when the main thread has cancelled it or taken it back (to give
-// it to another worker) before it started; a cancelled job stops between two reads. [1] counts the 4 KiB
-// pages hashed so far (the main thread's estimate of the work left).
+// m.state, shared with the main thread: 0 while the job waits its turn in this worker's message queue, 1
+// once this worker has taken it, 2 when the main thread has cancelled it or taken it back (to hash it
+// itself) before it started; a cancelled job stops between two reads.
 function hash(m) {
   if (Atomics.compareExchange(m.state, 0, 0, 1) !== 0) return;
   let fd;
@@ -51,7 +49,6 @@ function hash(m) {
       h.update(n === buf.length ? buf : buf.subarray(0, n));
       pos += n;
       left -= n;
-      Atomics.store(m.state, 1, Math.floor((pos - m.offset) / 4096));
     }
     parentPort.postMessage({ id: m.id, type: "digest", digest: "sha256:" + h.digest("hex") });
   } catch (e) {
@@ -510,7 +507,7 @@ export function warmWorkers(kind: "hash" | "inflate"): void {
 
 interface HashJob {
   r: LayerFileRange;
-  /** Shared with the worker: [0] 0 queued, 1 taken by the worker, 2 cancelled or taken back; [1] 4 KiB pages hashed. */
+  /** Shared with the worker: 0 queued, 1 taken by the worker, 2 cancelled or taken back. */
   state: Int32Array;
   job: { id: number; w: PoolWorker; finish: () => void };
   settled: boolean;
@@ -524,25 +521,9 @@ interface HashJob {
 /** Hash jobs sent to a worker and not yet answered. */
 const hashJobs = new Set<HashJob>();
 
+/** The worker with the fewest bytes of hash jobs pending (then the least busy). */
 const byHashBytes = (a: PoolWorker, b: PoolWorker) =>
   b.hashBytes < a.hashBytes || (b.hashBytes === a.hashBytes && b.busy < a.busy) ? b : a;
-
-/** Send `h` to the worker `pick` chooses (among at least hashWorkerCount()). */
-function sendHash(h: HashJob, pick: (a: PoolWorker, b: PoolWorker) => PoolWorker): void {
-  h.state = new Int32Array(new SharedArrayBuffer(8));
-  const r = h.r;
-  h.job = startJob(
-    { type: "hash", path: r.path, offset: r.offset, length: r.length, state: h.state },
-    (m) => {
-      if (m.type === "digest") h.settle(() => h.resolve(m.digest));
-      else h.settle(() => h.reject(new Error(m.type === "error" ? m.error : "hash failed")));
-    },
-    (e) => h.settle(() => h.reject(e)),
-    pick,
-    hashWorkerCount(),
-  );
-  h.job.w.hashBytes += r.length;
-}
 
 /**
  * SHA-256 of a local file range ("sha256:…"), in a worker unless the range is small. Each job goes at
@@ -562,10 +543,22 @@ export function hashFileRange(r: LayerFileRange, signal?: AbortSignal): Promise<
       Atomics.store(h.state, 0, 2);
       h.settle(() => reject(aborted()));
     };
+    const state = new Int32Array(new SharedArrayBuffer(4));
+    const job = startJob(
+      { type: "hash", path: r.path, offset: r.offset, length: r.length, state },
+      (m) => {
+        if (m.type === "digest") h.settle(() => resolve(m.digest));
+        else h.settle(() => reject(new Error(m.type === "error" ? m.error : "hash failed")));
+      },
+      (e) => h.settle(() => reject(e)),
+      byHashBytes,
+      hashWorkerCount(),
+    );
+    job.w.hashBytes += r.length;
     const h: HashJob = {
       r,
-      state: new Int32Array(0),
-      job: { id: 0, w: undefined as unknown as PoolWorker, finish: () => {} },
+      state,
+      job,
       settled: false,
       here: false,
       settle: (f) => {
@@ -582,60 +575,9 @@ export function hashFileRange(r: LayerFileRange, signal?: AbortSignal): Promise<
       resolve,
       reject,
     };
-    sendHash(h, byHashBytes);
     hashJobs.add(h);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/** A queued hash job moves to another worker only when it is at least this large. */
-const SPREAD_MIN = 64 * 1024 * 1024;
-
-/** Bytes still to hash of `h` (the worker reports its progress in `h.state[1]`). */
-function bytesLeft(h: HashJob): number {
-  return Math.max(0, h.r.length - Atomics.load(h.state, 1) * 4096);
-}
-
-/**
- * The main thread has no more headers to read and only waits for digests (with its catalogers): a hash
- * job of SPREAD_MIN bytes or more still waiting in its worker's queue moves to another running worker
- * that would end it sooner. No worker is started for that: on two cores a new one competed with the
- * main thread's catalogers and the first worker, and took 55–80 ms to start there (docs/benchmarks.md);
- * the main thread takes what is still waiting once its catalogers are done (`helpHashes`).
- */
-export function spreadHashes(): void {
-  const waiting = [...hashJobs]
-    .filter((h) => !h.here && h.r.length >= SPREAD_MIN && Atomics.load(h.state, 0) === 0)
-    .sort((a, b) => b.r.length - a.r.length);
-  for (const h of waiting) {
-    const from = h.job.w;
-    // Work left on a worker (all its jobs), and ahead of h on its own (jobs sent before h: its queue
-    // order). A job the main thread took back is its own, whichever worker it came from.
-    const left = (w: PoolWorker) => {
-      let n = 0;
-      for (const j of hashJobs) if (!j.here && j.job.w === w) n += bytesLeft(j);
-      return n;
-    };
-    let ahead = 0;
-    for (const j of hashJobs)
-      if (j !== h && !j.here && j.job.w === from && j.job.id < h.job.id) ahead += bytesLeft(j);
-    let to: PoolWorker | undefined;
-    let best = ahead + h.r.length; // when h would end where it is
-    for (const w of pool) {
-      if (w === from || w.dead) continue;
-      const end = left(w) + h.r.length;
-      if (end < best) {
-        best = end;
-        to = w;
-      }
-    }
-    if (!to) continue;
-    if (Atomics.compareExchange(h.state, 0, 0, 2) !== 0) continue; // the worker took it meanwhile
-    h.job.w.hashBytes -= h.r.length;
-    h.job.finish();
-    const target = to;
-    sendHash(h, (a, b) => (a === target ? a : b === target ? b : byHashBytes(a, b)));
-  }
 }
 
 /**
