@@ -14,7 +14,6 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createInflateRaw } from "node:zlib";
@@ -485,16 +484,9 @@ function startJob(
   return { id, w, finish };
 }
 
+/** A small range, hashed on this thread (cheaper than a worker round trip). */
 async function hashInline(r: LayerFileRange): Promise<string> {
-  const fh = await open(r.path, "r");
-  try {
-    const buf = Buffer.allocUnsafe(r.length);
-    const { bytesRead } = await fh.read(buf, 0, r.length, r.offset);
-    if (bytesRead !== r.length) throw new Error("unexpected end of file");
-    return `sha256:${createHash("sha256").update(buf).digest("hex")}`;
-  } finally {
-    await fh.close();
-  }
+  return (await hashHere(r, Buffer.allocUnsafe(Math.max(1, Math.min(r.length, 1024 * 1024)))))!;
 }
 
 /**
@@ -598,7 +590,7 @@ export async function helpHashes(): Promise<void> {
     h.job.finish();
     const job = h;
     try {
-      const digest = await hashHere(job, buf);
+      const digest = await hashHere(job.r, buf, () => job.settled);
       if (digest !== undefined) job.settle(() => job.resolve(digest));
     } catch (e) {
       job.settle(() => job.reject(e as Error));
@@ -606,16 +598,19 @@ export async function helpHashes(): Promise<void> {
   }
 }
 
-/** SHA-256 of `h`'s range on this thread; undefined when the job was settled (aborted) meanwhile. */
-async function hashHere(h: HashJob, buf: Buffer): Promise<string | undefined> {
-  const fd = openSync(h.r.path, "r");
+/**
+ * SHA-256 of a file range on this thread, read into `buf`, with a turn of the event loop every 16 MiB;
+ * undefined when `stop()` says so between two reads (a job settled, by an abort, meanwhile).
+ */
+async function hashHere(r: LayerFileRange, buf: Buffer, stop?: () => boolean): Promise<string | undefined> {
+  const fd = openSync(r.path, "r");
   try {
     const hash = createHash("sha256");
-    let pos = h.r.offset;
-    let left = h.r.length;
+    let pos = r.offset;
+    let left = r.length;
     let sinceTurn = 0;
     while (left > 0) {
-      if (h.settled) return undefined;
+      if (stop?.()) return undefined;
       const n = readSync(fd, buf, 0, Math.min(buf.length, left), pos);
       if (n === 0) throw new Error("unexpected end of file");
       hash.update(n === buf.length ? buf : buf.subarray(0, n));
