@@ -200,6 +200,7 @@ function limitsOf(limits: JavaLimits) {
 /**
  * What an archive's directory is read for: pom.properties, MANIFEST.MF and nested archives. A jar's
  * other entries (classes, resources: nearly all of them) are stepped over without decoding their names.
+ * Must cover what `scan` matches (POM_PROPERTIES_RE, the manifest, JAVA_ARCHIVE_RE's extensions).
  */
 const WANTED_ENTRY_SUFFIXES = [".properties", ".mf", ".jar", ".war", ".ear", ".jpi", ".hpi"];
 const ZIP_OPTIONS = { suffixes: WANTED_ENTRY_SUFFIXES };
