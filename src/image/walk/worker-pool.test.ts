@@ -23,8 +23,11 @@ import {
   canInflateInWorker,
   fetchAndInflate,
   hashFileRange,
+  hashReadSize,
   helpHashes,
   inflateFileRange,
+  parseCacheSize,
+  readSizeForL2,
 } from "./worker-pool.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "vigil-worker-pool-"));
@@ -57,6 +60,28 @@ const raw = readFileSync(process.execPath).subarray(0, 5 * 1024 * 1024 + 123);
 const prefix = Buffer.alloc(4096, 7);
 const file = join(tmp, "archive.bin");
 writeFileSync(file, Buffer.concat([prefix, raw, Buffer.alloc(100, 9)]));
+
+describe("hashReadSize (a worker's reads when it hashes: an eighth of the L2 cache)", () => {
+  it("reads sysfs cache sizes as Linux writes them", () => {
+    expect(parseCacheSize("2048K\n")).toBe(2 * 1024 ** 2);
+    expect(parseCacheSize("1M")).toBe(1024 ** 2);
+    expect(parseCacheSize("524288")).toBe(512 * 1024);
+    for (const bad of ["", "K", "0K", "-1K", "2048 K", "1.5M", "2048KB", "0x800K"]) {
+      expect(parseCacheSize(bad), bad).toBeUndefined();
+    }
+  });
+  it("takes an eighth of L2 as a power of two between 64 KiB and 1 MiB, and 64 KiB when L2 is unknown", () => {
+    const K = 1024;
+    expect(readSizeForL2(undefined)).toBe(64 * K);
+    expect(readSizeForL2(256 * K)).toBe(64 * K); // small L2: the floor
+    expect(readSizeForL2(512 * K)).toBe(64 * K); // AMD EPYC (Zen 2/3)
+    expect(readSizeForL2(1280 * K)).toBe(128 * K); // not a power of two: rounded down
+    expect(readSizeForL2(2048 * K)).toBe(256 * K); // Intel Xeon (Sapphire Rapids)
+    expect(readSizeForL2(32 * 1024 * K)).toBe(1024 * K); // the ceiling
+    const size = hashReadSize();
+    expect(size >= 64 * K && size <= 1024 * K && (size & (size - 1)) === 0).toBe(true);
+  });
+});
 
 describe("hashFileRange", () => {
   it("hashes small ranges inline and large ones in a worker", async () => {
