@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFileSync, rm } from "node:fs";
+import { existsSync, mkdtemp, readdirSync, readFileSync, rm } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -147,6 +147,10 @@ describe("digest checks and the catalogers", () => {
     expect(bad.warnings).toEqual([]);
     expect(bad.lines.some((l) => l.startsWith("✓ Indexed"))).toBe(false);
     expect(await listCachedSboms(join(work, "dg2", "sboms"))).toEqual([]);
+    // An entry staged while the digests were checked (when the catalogers finished first) is gone too:
+    // nothing at all is left behind.
+    const sboms = join(work, "dg2", "sboms");
+    expect(existsSync(sboms) ? readdirSync(sboms) : []).toEqual([]);
   });
 
   it("reports the digest mismatch, not the cataloger's error on the same corrupt bytes", async () => {

@@ -15,7 +15,13 @@ import {
   type RegistryAccess,
   type WalkResult,
 } from "../image/types.js";
-import { readCachedSbom, type SbomCacheKey, sbomCacheDir, writeCachedSbom } from "../sbom/cache.js";
+import {
+  readCachedSbom,
+  type SbomCacheKey,
+  type StagedFile,
+  sbomCacheDir,
+  stageCachedSbom,
+} from "../sbom/cache.js";
 import { type Distro, type Package, SBOM_SCHEMA_VERSION, type Sbom } from "../sbom/model.js";
 import { attributeLayers, attributionKey } from "./attribution.js";
 import {
@@ -153,6 +159,7 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     throw e;
   }
   let sbom: Sbom;
+  let staged: StagedFile | undefined;
   try {
     logger.debug(
       `walked ${walk.layerCount} layers: ${walk.stats.entries} entries, ${walk.stats.bytesRead} bytes, ` +
@@ -164,15 +171,28 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
       if (imageVex.length > 0) s.imageVex = imageVex;
       // The catalogers are done: this thread takes on digest checks still waiting for a worker.
       walk.idle();
+      // Attestations are not layers: they are read while the digest checks finish, and the SBOM cache
+      // entry is written under a temporary name meanwhile, then renamed once the checks have passed.
+      const { applyAttestations } = await import("./attest.js");
+      await applyAttestations(image, s, logger);
+      s.generator.indexerVersion = indexerVersion(catalogers);
+      if (key) {
+        try {
+          staged = await stageCachedSbom(key, s, { dir });
+        } catch (e) {
+          logger.debug(`could not write the SBOM cache: ${(e as Error).message}`);
+        }
+      }
       return s;
     })();
     catalogued.catch(() => {});
-    // Nothing made from the layers is shown, stored or returned before every digest has been checked;
-    // a digest mismatch is the error reported even when a cataloger failed on the same bytes.
+    // Nothing made from the layers is shown, returned or stored as a cache entry before every digest has
+    // been checked; a digest mismatch is the error reported even when a cataloger failed on the same bytes.
     try {
       await walk.verified;
     } catch (e) {
       await catalogued.catch(() => {}); // no cataloger still reading when dispose() closes the files
+      await staged?.discard();
       throw e;
     }
     sbom = await catalogued;
@@ -180,13 +200,10 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     await walk.dispose();
   }
   for (const w of sbom.warnings ?? []) logger.warn(w);
-  const { applyAttestations } = await import("./attest.js");
-  await applyAttestations(image, sbom, logger);
-  sbom.generator.indexerVersion = indexerVersion(catalogers);
   logger.progress(`Indexed ${sbom.packages.length} packages`);
-  if (key) {
+  if (staged) {
     try {
-      await writeCachedSbom(key, sbom, { dir });
+      await staged.commit();
     } catch (e) {
       logger.debug(`could not write the SBOM cache: ${(e as Error).message}`);
     }

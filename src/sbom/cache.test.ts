@@ -7,6 +7,8 @@ import {
   pruneSboms,
   readCachedSbom,
   sbomCachePath,
+  stageCachedSbom,
+  stageFileAtomic,
   writeCachedSbom,
   writeFileAtomic,
 } from "./cache.js";
@@ -106,6 +108,39 @@ describe("SBOM cache", () => {
     expect(await readdir(join(base, "a"))).toEqual(["b.txt"]);
     await writeFile(join(base, "dir-as-file"), "");
     await expect(writeFileAtomic(join(base, "dir-as-file", "x"), "y")).rejects.toThrow();
+  });
+
+  it("stages a file under a temporary name: commit renames it over the target, discard removes it", async () => {
+    const dir = join(base, "s");
+    const p = join(dir, "b.txt");
+    await writeFileAtomic(p, "old");
+    const staged = await stageFileAtomic(p, "new");
+    expect(await readFile(p, "utf8")).toBe("old"); // not visible before commit
+    const names = await readdir(dir);
+    expect(names).toHaveLength(2);
+    expect(names.find((n) => n !== "b.txt")).toMatch(/^b\.txt\.\d+\.[0-9a-f]{8}\.tmp$/);
+    await staged.commit();
+    expect(await readFile(p, "utf8")).toBe("new");
+    expect(await readdir(dir)).toEqual(["b.txt"]);
+    await expect(staged.commit()).rejects.toThrow(/already committed or discarded/);
+    await expect(staged.discard()).rejects.toThrow(/already committed or discarded/);
+
+    const dropped = await stageFileAtomic(p, "never");
+    await dropped.discard();
+    expect(await readFile(p, "utf8")).toBe("new");
+    expect(await readdir(dir)).toEqual(["b.txt"]);
+    await expect(dropped.commit()).rejects.toThrow(/already committed or discarded/);
+  });
+
+  it("stages an SBOM cache entry that readers see only once committed", async () => {
+    const dir = join(base, "sboms");
+    const staged = await stageCachedSbom(key, sbom, { dir });
+    expect(staged?.path).toBe(sbomCachePath(key, dir));
+    expect(await readCachedSbom(key, { dir })).toBeUndefined();
+    expect(await listCachedSboms(dir)).toEqual([]);
+    await staged!.commit();
+    expect((await readCachedSbom(key, { dir }))?.packages).toEqual(sbom.packages);
+    expect(await stageCachedSbom({ ...key, imageDigest: "sha256:../../x" }, sbom, { dir })).toBeUndefined();
   });
 
   it("formats sizes like docker scout", () => {

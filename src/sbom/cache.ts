@@ -55,10 +55,41 @@ export async function writeFileAtomic(
   data: string | Buffer,
   opts: { durable?: boolean } = {},
 ): Promise<void> {
+  await (await stageFileAtomic(path, data, opts)).commit();
+}
+
+/** A file written under a temporary name, not yet where readers look for it. */
+export interface StagedFile {
+  /** Rename it over its target (a non-regular target is written in place now). Once only. */
+  commit(): Promise<void>;
+  /** Remove the temporary file. Once only, instead of commit. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The first half of `writeFileAtomic`: the data goes to a temp file beside `path` (fsync'd unless
+ * `durable: false`), and `commit()` renames it over `path`. Lets a caller write while it waits for a
+ * check the data must pass, and publish it (one rename) or discard it once the check is done.
+ */
+export async function stageFileAtomic(
+  path: string,
+  data: string | Buffer,
+  opts: { durable?: boolean } = {},
+): Promise<StagedFile> {
+  let done = false;
+  const once = () => {
+    if (done) throw new Error(`${path}: staged file already committed or discarded`);
+    done = true;
+  };
   const st = await stat(path).catch(() => undefined);
   if (st && !st.isFile() && !st.isDirectory()) {
-    await writeFile(path, data);
-    return;
+    return {
+      commit: async () => {
+        once();
+        await writeFile(path, data);
+      },
+      discard: async () => once(),
+    };
   }
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
@@ -72,12 +103,21 @@ export async function writeFileAtomic(
     throw e;
   }
   await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
+  return {
+    commit: async () => {
+      once();
+      try {
+        await rename(tmp, path);
+      } catch (e) {
+        await unlink(tmp).catch(() => {});
+        throw e;
+      }
+    },
+    discard: async () => {
+      once();
+      await unlink(tmp).catch(() => {});
+    },
+  };
 }
 
 function looksLikeSbom(v: unknown, key: SbomCacheKey): v is Sbom {
@@ -132,10 +172,25 @@ export async function writeCachedSbom(
   sbom: Sbom,
   io: CacheIo = {},
 ): Promise<string | undefined> {
+  const staged = await stageCachedSbom(key, sbom, io);
+  if (!staged) return undefined;
+  await staged.commit();
+  return staged.path;
+}
+
+/**
+ * `writeCachedSbom` in two steps: the entry is written under a temporary name now, and becomes an entry
+ * on `commit()` (a rename). The indexer stages the SBOM while the layers' digest checks finish, and
+ * commits it only once they have passed. Undefined when the key's digest is not well-formed.
+ */
+export async function stageCachedSbom(
+  key: SbomCacheKey,
+  sbom: Sbom,
+  io: CacheIo = {},
+): Promise<(StagedFile & { path: string }) | undefined> {
   const path = sbomCachePath(key, io.dir);
   if (!path) return undefined;
-  await writeFileAtomic(path, JSON.stringify(sbom), { durable: false });
-  return path;
+  return { ...(await stageFileAtomic(path, JSON.stringify(sbom), { durable: false })), path };
 }
 
 /** Every entry of the SBOM cache (newest first). */
