@@ -41,14 +41,14 @@ const CACHE_MAGIC = Buffer.from("VIGILCC1");
 const debug = process.env.VIGIL_DEBUG === "1";
 const writeCaches = process.env.VIGIL_CODE_CACHE_WRITE === "1";
 delete process.env.VIGIL_CODE_CACHE_WRITE;
-// The V8 flags the CLI runs with (src/cli/v8-tuning.ts) are set before anything is compiled: V8 accepts a
-// code cache only under the flags it was made with, and the CLI sets them again (the same) at start.
-try {
-  const v8 = require("node:v8");
-  for (const f of require(join(cli, "v8-tuning.cjs")).v8TuningFlags(process.versions.v8)) v8.setFlagsFromString(f);
-} catch {
-  // no v8-tuning.cjs beside the bundle: V8's defaults
-}
+// V8 accepts a code cache only under the flags it was made with. The caches are made and read under V8's
+// defaults: the CLI tunes some flags once it runs (src/cli/v8-tuning.ts), and sets them back to the
+// defaults around each cache it reads or writes later, through the function the bundle leaves at
+// globalThis[Symbol.for("vigil.withV8Defaults")] (src/core/v8-flags.ts).
+const withV8Defaults = (fn) => {
+  const hook = globalThis[Symbol.for("vigil.withV8Defaults")];
+  return typeof hook === "function" ? hook(fn) : fn();
+};
 const sha256 = (b) => require("node:crypto").createHash("sha256").update(b).digest();
 const loaded = new Map();
 /** `require(file)` for a bundled CommonJS file, through its code cache when it has a valid one. */
@@ -76,9 +76,12 @@ function loadCached(file) {
     else cachedData = data;
   }
   // Node's own CommonJS wrapper, on the first line so that line numbers stay those of the file.
-  const script = new vm.Script(
-    `(function (exports, require, module, __filename, __dirname) { ${source.toString("utf8")}\n});`,
-    { filename: file, cachedData },
+  const script = withV8Defaults(
+    () =>
+      new vm.Script(
+        `(function (exports, require, module, __filename, __dirname) { ${source.toString("utf8")}\n});`,
+        { filename: file, cachedData },
+      ),
   );
   if (cachedData) state = script.cachedDataRejected ? "rejected by V8" : "used";
   if (debug) process.stderr.write(`    · code cache of ${file}: ${state}\n`);
@@ -93,7 +96,7 @@ if (writeCaches) {
   process.once("exit", () => {
     for (const [file, { script, sourceHash }] of loaded) {
       try {
-        const data = script.createCachedData();
+        const data = withV8Defaults(() => script.createCachedData());
         const header = [CACHE_MAGIC, sourceHash, sha256(data)];
         writeFileSync(`${file}.cache.tmp`, Buffer.concat([...header, data]));
         renameSync(`${file}.cache.tmp`, `${file}.cache`);

@@ -33,16 +33,6 @@ await build({
   supported: { "dynamic-import": false },
   logLevel: "warning",
 });
-// The V8 flags of a CLI run, for the launcher to set before it compiles anything (bin/vigil.cjs).
-await build({
-  entryPoints: ["dist/cli/v8-tuning.js"],
-  outfile: "dist/cli/v8-tuning.cjs",
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  logLevel: "warning",
-});
 
 rmSync("dist/cli/deps", { recursive: true, force: true });
 // The code caches of the files just rebuilt are made again by scripts/code-cache.mjs.

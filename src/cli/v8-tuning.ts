@@ -1,6 +1,8 @@
 /**
- * V8 settings for a CLI run, set with `v8.setFlagsFromString` before any command runs (the CLI only: a
- * library caller keeps its own settings). Measured in docs/benchmarks.md.
+ * V8 settings for a CLI run, set with `v8.setFlagsFromString` (src/core/v8-flags.ts) once the launcher
+ * has compiled the bundle, before any command runs (the CLI only: a library caller keeps its own
+ * settings). They are set back to V8's defaults while a code cache is read or written and while a worker
+ * thread starts (src/core/v8-flags.ts). Measured in docs/benchmarks.md.
  *
  * - `--heap-growing-percent=400`: V8 counts the memory of every Buffer against the old generation's limit,
  *   which stays small (~36 MB) while the JavaScript heap itself is ~8 MB, so streaming a layer's hundreds
@@ -18,7 +20,24 @@
  * 20's, V8 11); another V8 runs with its defaults.
  */
 export function v8TuningFlags(v8Version: string): string[] {
+  return tuning(v8Version).map((t) => t.tuned);
+}
+
+/**
+ * The same flags at V8's own defaults, in the same order. A worker thread boots under these
+ * (src/core/v8-flags.ts): Node compiles its internal modules in a new thread from a code cache that V8
+ * accepts only under the flags Node was built with, and with the tuned flags set a worker's start cost
+ * ~60 ms of CPU instead of ~28 ms (docs/benchmarks.md).
+ */
+export function v8DefaultFlags(v8Version: string): string[] {
+  return tuning(v8Version).map((t) => t.default);
+}
+
+function tuning(v8Version: string): { tuned: string; default: string }[] {
   const major = Number(v8Version.split(".")[0]);
   if (major !== 11) return [];
-  return ["--heap-growing-percent=400", "--interrupt-budget=600000"];
+  return [
+    { tuned: "--heap-growing-percent=400", default: "--heap-growing-percent=0" },
+    { tuned: "--interrupt-budget=600000", default: "--interrupt-budget=67584" },
+  ];
 }

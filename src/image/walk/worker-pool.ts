@@ -17,6 +17,7 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createInflateRaw } from "node:zlib";
+import { beginWorkerStart, resumeV8Tuning, WORKER_END_START_SOURCE } from "../../core/v8-flags.js";
 import { gzipHeaderLength } from "../decompress.js";
 import type { LayerDownload, LayerFileRange } from "../types.js";
 
@@ -361,6 +362,9 @@ parentPort.on("message", (m) => {
     if (j) closeInflate(j);
   }
 });
+// Node's modules are loaded: V8's tuned flags (if any) may be set again (src/core/v8-flags.ts).
+${WORKER_END_START_SOURCE}
+WORKER_END_START(workerData.start);
 `;
 
 const POOL_SIZE = 2;
@@ -449,10 +453,16 @@ const jobs = new Map<number, Job>();
 let idleTimer: NodeJS.Timeout | undefined;
 
 function spawnWorker(): void {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { hashReadSize: hashReadSize() } });
+  // The worker starts under V8's default flags, and sets a CLI run's tuned ones again once it is done.
+  const start = beginWorkerStart();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { hashReadSize: hashReadSize(), start },
+  });
   const pw: PoolWorker = { worker, busy: 0, hashBytes: 0, dead: false };
   worker.on("message", (m: WorkerMessage) => jobs.get(m.id)?.onMessage(m));
   const fail = (e: Error) => {
+    resumeV8Tuning(start); // when it failed before it was done starting (else: nothing)
     pw.dead = true;
     for (const [id, j] of jobs) {
       if (j.w === pw) {
