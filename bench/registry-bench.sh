@@ -22,6 +22,7 @@ RUNS=${RUNS:-5}
 CACHE=$WORK/vigil-cache-registry
 [[ -f $REPO/dist/cli/vigil.cjs ]] || { echo "run npm run build first" >&2; exit 1; }
 bash "$REPO/bench/build-bench-image.sh"
+bash "$REPO/bench/settle-page-cache.sh" "$OCI" "$ARCHIVE" "$OCI_ARCHIVE"
 
 REG=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-registry.XXXXXX")
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
@@ -38,6 +39,7 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/v2/" >/dev/null 2>&1 &&
 TAG=$(node -e 'const i=require(process.argv[1]);const m=i.manifests[0];console.log((m.annotations||{})["org.opencontainers.image.ref.name"]||"bench")' "$OCI/index.json")
 skopeo copy --quiet --dest-tls-verify=false "oci:$OCI:$TAG" "docker://127.0.0.1:$PORT/bench/app:1"
 REF="registry://127.0.0.1:$PORT/bench/app:1"
+bash "$REPO/bench/settle-page-cache.sh" "$REG/data"
 echo "image pushed to 127.0.0.1:$PORT/bench/app:1 ($(du -sb "$REG/data" | cut -f1) bytes stored)"
 echo "machine: $(nproc) cores, $(node --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
