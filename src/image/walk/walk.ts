@@ -25,7 +25,13 @@ import {
 } from "./layer-reader.js";
 import { walkRootfs } from "./rootfs.js";
 import type { LayerSummary } from "./summary.js";
-import { canInflateInWorker, hashFileRange, helpHashes, warmWorkers } from "./worker-pool.js";
+import {
+  canInflateInWorker,
+  hashFileRange,
+  helpHashes,
+  helpWhileWorkersStart,
+  warmWorkers,
+} from "./worker-pool.js";
 
 /**
  * The part of a walk that needs no cataloger: the layer cache lookups, the local layer files located
@@ -86,6 +92,8 @@ export async function startWalk(
     p.catch(() => {});
     digests.set(i, p);
   }
+  // The main thread hashes a small layer while the worker starts, before it walks any headers.
+  if (order.length > 0) await helpWhileWorkersStart();
   return { image, layerCacheKey: opts.layerCacheKey, controller, cached, located, digests };
 }
 
