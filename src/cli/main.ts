@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { requireModule } from "../core/lazy.js";
-import { applyV8Tuning } from "../core/v8-flags.js";
+import { enableV8Tuning } from "../core/v8-flags.js";
 import { vigilVersion } from "../core/version.js";
 import { v8DefaultFlags, v8TuningFlags } from "./v8-tuning.js";
 
@@ -64,9 +64,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${vigilVersion()}\n`);
     return 0;
   }
-  // V8 settings for a short CLI run (src/cli/v8-tuning.ts); a library caller keeps its own. Worker
-  // threads start under V8's defaults (src/core/v8-flags.ts).
-  applyV8Tuning(v8TuningFlags(process.versions.v8), v8DefaultFlags(process.versions.v8));
+  // V8 settings for a short CLI run (src/cli/v8-tuning.ts), set once heavy work begins; a library caller
+  // keeps its own. Worker threads start under V8's defaults (src/core/v8-flags.ts).
+  enableV8Tuning(v8TuningFlags(process.versions.v8), v8DefaultFlags(process.versions.v8));
 
   // Required, not imported: commander is CommonJS, and an ESM import would also run Node's export lexer
   // over it at every start (the bundle carries its own copy: src/core/lazy.ts).

@@ -1,6 +1,6 @@
 /**
- * V8 settings for a CLI run, set with `v8.setFlagsFromString` (src/core/v8-flags.ts) once the launcher
- * has compiled the bundle, before any command runs (the CLI only: a library caller keeps its own
+ * V8 settings for a CLI run, set with `v8.setFlagsFromString` when heavy work begins (the layer walk,
+ * matching, building an advisory snapshot), after start-up (the CLI only: a library caller keeps its own
  * settings). They are set back to V8's defaults while a code cache is read or written and while a worker
  * thread starts (src/core/v8-flags.ts). Measured in docs/benchmarks.md.
  *

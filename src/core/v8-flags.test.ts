@@ -6,10 +6,11 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const set: string[] = [];
 vi.mock("node:v8", () => ({ setFlagsFromString: (f: string) => set.push(f) }));
 const {
-  applyV8Tuning,
   beginWorkerStart,
+  enableV8Tuning,
   resumeV8Tuning,
   suspendV8Tuning,
+  v8TuningForHeavyWork,
   v8TuningState,
   WORKER_END_START_SOURCE,
   withV8Defaults,
@@ -21,19 +22,28 @@ beforeEach(() => {
   set.length = 0;
 });
 
-describe("V8 tuning, set back to the defaults while something needs them", () => {
+describe("V8 tuning: set when heavy work begins, back to the defaults while something needs them", () => {
   it("starts with no tuning: nothing is set, and suspensions are no-ops", () => {
     expect(v8TuningState()).toBe("none");
+    v8TuningForHeavyWork();
     expect(suspendV8Tuning()).toBeUndefined();
     expect(withV8Defaults(() => 42)).toBe(42);
     expect(set).toEqual([]);
   });
 
-  it("sets the tuned flags, and the defaults during suspensions, nested, until the last one ends", () => {
-    applyV8Tuning(TUNED, DEFAULTS);
+  it("sets nothing when enabled, and the tuned flags once heavy work begins (once)", () => {
+    enableV8Tuning(TUNED, DEFAULTS);
+    expect(v8TuningState()).toBe("off");
+    expect(suspendV8Tuning()).toBeUndefined(); // start-up: the flags are at their defaults anyway
+    expect(withV8Defaults(() => v8TuningState())).toBe("off");
+    expect(set).toEqual([]);
+    v8TuningForHeavyWork();
+    v8TuningForHeavyWork();
     expect(set).toEqual(TUNED);
     expect(v8TuningState()).toBe("tuned");
-    set.length = 0;
+  });
+
+  it("sets the defaults during suspensions, nested, until the last one ends", () => {
     const a = suspendV8Tuning();
     expect(set).toEqual(DEFAULTS);
     const b = suspendV8Tuning(); // already at the defaults: nothing more
@@ -59,14 +69,6 @@ describe("V8 tuning, set back to the defaults while something needs them", () =>
     expect(set).toEqual([...DEFAULTS, ...TUNED, ...DEFAULTS, ...TUNED]);
     // The launcher (bin/vigil.cjs) finds the function on globalThis.
     expect((globalThis as Record<symbol, unknown>)[Symbol.for("vigil.withV8Defaults")]).toBe(withV8Defaults);
-  });
-
-  it("applies tuning asked for during a suspension only when the suspension ends", () => {
-    const s = suspendV8Tuning();
-    applyV8Tuning(TUNED, DEFAULTS);
-    expect(set).toEqual(DEFAULTS);
-    resumeV8Tuning(s);
-    expect(set).toEqual([...DEFAULTS, ...TUNED]);
   });
 
   it("lets a worker thread start under the defaults and end that itself, once", async () => {
@@ -101,10 +103,13 @@ describe("V8 tuning, set back to the defaults while something needs them", () =>
     expect(set).toEqual([...DEFAULTS, ...TUNED]);
   });
 
-  it("refuses a tuning without one default per flag, and can be switched off", () => {
-    expect(() => applyV8Tuning(TUNED, [])).toThrow(/one default per tuned flag/);
-    applyV8Tuning([], []);
+  it("refuses a tuning without one default per flag; turned off, it puts the defaults back", () => {
+    expect(() => enableV8Tuning(TUNED, [])).toThrow(/one default per tuned flag/);
+    enableV8Tuning([], []);
+    expect(set).toEqual(DEFAULTS);
     expect(v8TuningState()).toBe("none");
+    v8TuningForHeavyWork();
     expect(beginWorkerStart()).toBeUndefined();
+    expect(set).toEqual(DEFAULTS);
   });
 });

@@ -18,6 +18,7 @@ import type {
   SeverityEntry,
 } from "../advisory/types.js";
 import { collate } from "../core/collate.js";
+import { v8TuningForHeavyWork } from "../core/v8-flags.js";
 import type { Package, Sbom } from "../sbom/model.js";
 import type { AffectedRange } from "../versioning/types.js";
 import {
@@ -165,6 +166,7 @@ export function match(
   opts: MatchOptions = {},
   deps: MatchDeps = {},
 ): MatchResult {
+  v8TuningForHeavyWork(); // a CLI run's V8 flags, if it enabled them (src/core/v8-flags.ts)
   const oracle = deps.versions ?? defaultVersionOracle;
   const warnings: string[] = [];
   const stats: MatchStats = {

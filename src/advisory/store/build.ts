@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { VigilError } from "../../core/errors.js";
 import { type Logger, silentLogger } from "../../core/logger.js";
+import { v8TuningForHeavyWork } from "../../core/v8-flags.js";
 import { detectFeed, feedByName } from "../feeds/index.js";
 import { expandSource } from "../feeds/input.js";
 import type { Feed, FeedContext, FeedItem } from "../feeds/types.js";
@@ -80,6 +81,7 @@ function itemDate(item: FeedItem): string | undefined {
 }
 
 export async function buildSnapshot(opts: BuildOptions): Promise<SnapshotManifest> {
+  v8TuningForHeavyWork(); // a CLI run's V8 flags, if it enabled them (src/core/v8-flags.ts)
   const logger = opts.logger ?? silentLogger();
   const sources = opts.sources.map(parseSourceSpec);
   if (sources.length === 0) throw new VigilError("USAGE", "no feed sources given");

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileRef } from "../../catalog/types.js";
 import { isVigilError, VigilError } from "../../core/errors.js";
+import { v8TuningForHeavyWork } from "../../core/v8-flags.js";
 import type { Compression } from "../decompress.js";
 import type { LayerFileRange, OpenedImage, WalkOptions, WalkResult } from "../types.js";
 import { applyLayer } from "./apply.js";
@@ -54,6 +55,7 @@ export async function startWalk(
   image: OpenedImage,
   opts: Pick<WalkOptions, "limits" | "logger" | "layerCacheKey">,
 ): Promise<WalkStart> {
+  v8TuningForHeavyWork(); // a CLI run's V8 flags, if it enabled them (src/core/v8-flags.ts)
   const controller = new AbortController();
   const layers = image.layers;
   // Cache lookups first, before any layer is read.
