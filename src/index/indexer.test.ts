@@ -153,6 +153,29 @@ describe("digest checks and the catalogers", () => {
     expect(existsSync(sboms) ? readdirSync(sboms) : []).toEqual([]);
   });
 
+  it("reports the mismatch of a small layer hashed before the walk, not the checks it aborted", async () => {
+    // The small layer is hashed before any header is read (inline, or by this thread while the worker
+    // starts), so its mismatch is known first and aborts the large layer's check in the worker. The
+    // error must be the mismatch (exit code of DIGEST_MISMATCH), not the aborted check's "aborted".
+    const big = await buildLayer([{ name: "usr/bin/big", content: BIG }], "none");
+    const small = await buildLayer(
+      [
+        { name: "etc/os-release", content: 'ID=debian\nVERSION_ID="12"\n' },
+        { name: "var/lib/dpkg/status", content: HOST_STATUS },
+      ],
+      "none",
+    );
+    const blob = Buffer.from(small.blob);
+    blob[600] = blob[600]! ^ 1; // inside etc/os-release's data: the tar stays readable
+    const dir = join(work, "dg-small-first");
+    writeOciLayout(dir, { layers: [big, { ...small, blob }] });
+    for (let round = 0; round < 3; round++) {
+      const e = await indexImage(`oci-dir://${dir}`, { cacheDir: join(work, `dg4-${round}`) }).catch((x) => x);
+      expect(e.code).toBe("DIGEST_MISMATCH");
+      expect(e.message).toMatch(/^layer 1 .*blob digest mismatch/);
+    }
+  });
+
   it("reports the digest mismatch, not the cataloger's error on the same corrupt bytes", async () => {
     const binary = Buffer.concat([Buffer.from("Package: x\n"), Buffer.alloc(8), Buffer.from("\n")]);
     const intact = await indexImage(await image("dg-bin", binary, false), {

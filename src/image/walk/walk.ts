@@ -245,11 +245,18 @@ export async function walkImage(
     ? Promise.all(checks).then(
         () => {},
         (e) => {
-          throw isVigilError(e)
-            ? e
-            : new VigilError("INTERNAL", `layer digest check failed: ${(e as Error)?.message ?? String(e)}`, {
-                cause: e,
-              });
+          // The first check to fail, in time: `Promise.all` gives the first in the array, which can be a
+          // check that the failure aborted (a small layer's digest can be known before the walk begins).
+          const err = firstError ?? e;
+          throw isVigilError(err)
+            ? err
+            : new VigilError(
+                "INTERNAL",
+                `layer digest check failed: ${(err as Error)?.message ?? String(err)}`,
+                {
+                  cause: err,
+                },
+              );
         },
       )
     : Promise.resolve();
