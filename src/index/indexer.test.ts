@@ -170,7 +170,9 @@ describe("digest checks and the catalogers", () => {
     const dir = join(work, "dg-small-first");
     writeOciLayout(dir, { layers: [big, { ...small, blob }] });
     for (let round = 0; round < 3; round++) {
-      const e = await indexImage(`oci-dir://${dir}`, { cacheDir: join(work, `dg4-${round}`) }).catch((x) => x);
+      const e = await indexImage(`oci-dir://${dir}`, { cacheDir: join(work, `dg4-${round}`) }).catch(
+        (x) => x,
+      );
       expect(e.code).toBe("DIGEST_MISMATCH");
       expect(e.message).toMatch(/^layer 1 .*blob digest mismatch/);
     }
