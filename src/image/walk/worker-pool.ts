@@ -455,10 +455,13 @@ let idleTimer: NodeJS.Timeout | undefined;
 function spawnWorker(): void {
   // The worker starts under V8's default flags, and sets a CLI run's tuned ones again once it is done.
   const start = beginWorkerStart();
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { hashReadSize: hashReadSize(), start },
-  });
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { hashReadSize: hashReadSize(), start } });
+  } catch (e) {
+    resumeV8Tuning(start); // no thread to end it
+    throw e;
+  }
   const pw: PoolWorker = { worker, busy: 0, hashBytes: 0, dead: false };
   worker.on("message", (m: WorkerMessage) => jobs.get(m.id)?.onMessage(m));
   const fail = (e: Error) => {
