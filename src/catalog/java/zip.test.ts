@@ -83,27 +83,27 @@ function handZip(
   entries.forEach((e, i) => {
     const body = e.deflate ? deflateRawSync(e.data) : e.data;
     const crc = crc32(e.data) >>> 0;
+    // The fields both headers share, in the same order from `at`: flags, method, (time, date), CRC-32,
+    // compressed and uncompressed sizes, name length.
+    const common = (h: Buffer, at: number) => {
+      h.writeUInt16LE(e.flags ?? 0, at);
+      h.writeUInt16LE(e.deflate ? 8 : 0, at + 2);
+      h.writeUInt32LE(crc, at + 8);
+      h.writeUInt32LE(body.length, at + 12);
+      h.writeUInt32LE(e.data.length, at + 16);
+      h.writeUInt16LE(e.nameBytes.length, at + 20);
+    };
     const lh = Buffer.alloc(30);
     lh.writeUInt32LE(0x04034b50, 0);
     lh.writeUInt16LE(20, 4);
-    lh.writeUInt16LE(e.flags ?? 0, 6);
-    lh.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    lh.writeUInt32LE(crc, 14);
-    lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(e.data.length, 22);
-    lh.writeUInt16LE(e.nameBytes.length, 26);
+    common(lh, 6);
     locals.push(lh, e.nameBytes, body);
     const extra = e.extra ?? Buffer.alloc(0);
     const ch = Buffer.alloc(46);
     ch.writeUInt32LE(0x02014b50, 0);
     ch.writeUInt16LE(20, 4);
     ch.writeUInt16LE(20, 6);
-    ch.writeUInt16LE(e.flags ?? 0, 8);
-    ch.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    ch.writeUInt32LE(crc, 16);
-    ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(e.data.length, 24);
-    ch.writeUInt16LE(e.nameBytes.length, 28);
+    common(ch, 8);
     ch.writeUInt16LE(extra.length, 30);
     ch.writeUInt32LE(offset, 42);
     opts.patchCentral?.(ch, i);

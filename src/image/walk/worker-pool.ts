@@ -3,7 +3,8 @@
  * and runs the catalogers:
  * - SHA-256 of local file ranges (`hashFileRange`): the digest checks of uncompressed layers that a
  *   header-seeking walk reads without streaming (one worker on two cores, two with more; the main
- *   thread takes the jobs still waiting once it is idle: `helpHashes`);
+ *   thread hashes a small job while the worker starts, `helpWhileWorkersStart`, and takes the jobs still
+ *   waiting once it is idle, `helpHashes`);
  * - inflating local gzip blobs (`inflateFileRange`), both digests computed in the worker as it goes.
  *
  * An earlier version inflated with zlib streams in the workers and copied their output out: each worker
