@@ -217,7 +217,9 @@ for (const [label, pkgs] of [
     process.stdout.write(JSON.stringify({ ms, blocks: blobs.length, out, brotliMs, parses: strings.length, chars, parseMs }));`;
   const runs = [];
   for (let i = 0; i < 5; i++)
-    runs.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" })));
+    runs.push(
+      JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" })),
+    );
   const med = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[2];
   const r = runs[0];
   console.log(
