@@ -15,9 +15,9 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { createInflateRaw } from "node:zlib";
+import { effectiveParallelism } from "../../core/cpus.js";
 import { beginWorkerStart, resumeV8Tuning, WORKER_END_START_SOURCE } from "../../core/v8-flags.js";
 import { gzipHeaderLength } from "../decompress.js";
 import type { LayerDownload, LayerFileRange } from "../types.js";
@@ -368,15 +368,23 @@ ${WORKER_END_START_SOURCE}
 WORKER_END_START(workerData.start);
 `;
 
-const POOL_SIZE = 2;
+/**
+ * Workers at most: two, or one when the process may use only one CPU (`effectiveParallelism`: the CPUs
+ * it may run on, lowered to its control group's CPU quota). Under a one-CPU quota a second worker only
+ * competes for the same quota: the bench OCI layout took 1.70 s with two inflating workers and 1.61 s
+ * with one (docs/benchmarks.md).
+ */
+function poolSize(): number {
+  return Math.min(2, effectiveParallelism());
+}
 /**
  * Workers that hash. On two cores, one: the main thread's header walk and catalogers are the other long
  * path of a docker-archive index, and a second hashing thread competed with them and cost ~40 ms of CPU
  * to start (docs/benchmarks.md); the main thread hashes what is still waiting once its catalogers are
- * done (`helpHashes`). With three cores or more, two.
+ * done (`helpHashes`). With three CPUs or more (a CPU quota counts), two.
  */
 function hashWorkerCount(): number {
-  return availableParallelism() >= 3 ? POOL_SIZE : 1;
+  return effectiveParallelism() >= 3 ? poolSize() : 1;
 }
 let readSize: number | undefined;
 /**
@@ -447,7 +455,7 @@ interface Job {
   onFail(e: Error): void;
 }
 
-/** The live workers, started as jobs need them (up to POOL_SIZE). */
+/** The live workers, started as jobs need them (up to poolSize()). */
 let pool: PoolWorker[] = [];
 let nextId = 1;
 const jobs = new Map<number, Job>();
@@ -485,9 +493,9 @@ function spawnWorker(): void {
   pool.push(pw);
 }
 
-/** The live workers, at least `min` of them (at most POOL_SIZE). */
+/** The live workers, at least `min` of them (at most poolSize()). */
 function getPool(min: number): PoolWorker[] {
-  while (pool.length < Math.min(min, POOL_SIZE)) spawnWorker();
+  while (pool.length < Math.min(min, poolSize())) spawnWorker();
   return pool;
 }
 
@@ -516,7 +524,7 @@ function startJob(
   onMessage: (m: WorkerMessage, finish: () => void) => void,
   onFail: (e: Error) => void,
   pick: (a: PoolWorker, b: PoolWorker) => PoolWorker = (a, b) => (b.busy < a.busy ? b : a),
-  min = POOL_SIZE,
+  min = poolSize(),
 ): { id: number; w: PoolWorker; finish: () => void } {
   const w = getPool(min)
     .filter((x) => !x.dead)
@@ -554,7 +562,7 @@ async function hashInline(r: LayerFileRange): Promise<string> {
  * those that hash jobs start with, or the whole pool for inflating and downloading.
  */
 export function warmWorkers(kind: "hash" | "inflate"): void {
-  getPool(kind === "hash" ? hashWorkerCount() : POOL_SIZE);
+  getPool(kind === "hash" ? hashWorkerCount() : poolSize());
 }
 
 interface HashJob {
