@@ -78,8 +78,9 @@ export function cgroupCpuLimit(root = "/"): number | undefined {
         if (read(join(mount, "cpu.cfs_period_us")) === undefined) continue;
         // Without a cgroup namespace a container sees its host path, while its mount's root is its own
         // group: read the path when it exists under the mount, else the mount's root alone.
-        const chain =
-          read(join(mount, path, "cpu.cfs_period_us")) !== undefined ? selfAndParents(path) : ["/"];
+        const chain = selfAndParents(path);
+        if (read(join(mount, chain[0]!, "cpu.cfs_period_us")) === undefined)
+          chain.splice(0, chain.length - 1);
         for (const p of chain) {
           const quota = Number((read(join(mount, p, "cpu.cfs_quota_us")) ?? "").trim());
           const period = Number((read(join(mount, p, "cpu.cfs_period_us")) ?? "").trim());
