@@ -77,11 +77,8 @@ export function cgroupCpuLimit(root = "/"): number | undefined {
         const mount = join(root, "sys/fs/cgroup", name);
         if (read(join(mount, "cpu.cfs_period_us")) === undefined) continue;
         // Without a cgroup namespace a container sees its host path, while its mount's root is its own
-        // group: read the path when it exists under the mount, else the mount's root alone.
-        const chain = selfAndParents(path);
-        if (read(join(mount, chain[0]!, "cpu.cfs_period_us")) === undefined)
-          chain.splice(0, chain.length - 1);
-        for (const p of chain) {
+        // group: levels missing under the mount count as no limit, and the mount's root is always read.
+        for (const p of selfAndParents(path)) {
           const quota = Number((read(join(mount, p, "cpu.cfs_quota_us")) ?? "").trim());
           const period = Number((read(join(mount, p, "cpu.cfs_period_us")) ?? "").trim());
           limit = min(limit, cpusOf(quota, period));
