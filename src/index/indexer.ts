@@ -160,44 +160,51 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
   }
   let sbom: Sbom;
   let staged: StagedFile | undefined;
+  // A staged cache entry is removed on any failure before it is committed (a digest mismatch, or the
+  // walk failing to close its files), so that no temporary file is left in the cache.
   try {
-    logger.debug(
-      `walked ${walk.layerCount} layers: ${walk.stats.entries} entries, ${walk.stats.bytesRead} bytes, ` +
-        `${walk.stats.layersFromCache} from cache, ${Math.round(walk.stats.millis)} ms`,
-    );
-    const catalogued = (async () => {
-      const s = await catalogWalk(image, walk, catalogers, logger);
-      const imageVex = await readImageVex(walk.finalFiles(), logger);
-      if (imageVex.length > 0) s.imageVex = imageVex;
-      // The catalogers are done: this thread takes on digest checks still waiting for a worker.
-      walk.idle();
-      // Attestations are not layers: they are read while the digest checks finish, and the SBOM cache
-      // entry is written under a temporary name meanwhile, then renamed once the checks have passed.
-      const { applyAttestations } = await import("./attest.js");
-      await applyAttestations(image, s, logger);
-      s.generator.indexerVersion = indexerVersion(catalogers);
-      if (key) {
-        try {
-          staged = await stageCachedSbom(key, s, { dir });
-        } catch (e) {
-          logger.debug(`could not write the SBOM cache: ${(e as Error).message}`);
-        }
-      }
-      return s;
-    })();
-    catalogued.catch(() => {});
-    // Nothing made from the layers is shown, returned or stored as a cache entry before every digest has
-    // been checked; a digest mismatch is the error reported even when a cataloger failed on the same bytes.
     try {
-      await walk.verified;
-    } catch (e) {
-      await catalogued.catch(() => {}); // no cataloger still reading when dispose() closes the files
-      await staged?.discard();
-      throw e;
+      logger.debug(
+        `walked ${walk.layerCount} layers: ${walk.stats.entries} entries, ${walk.stats.bytesRead} bytes, ` +
+          `${walk.stats.layersFromCache} from cache, ${Math.round(walk.stats.millis)} ms`,
+      );
+      const catalogued = (async () => {
+        const s = await catalogWalk(image, walk, catalogers, logger);
+        const imageVex = await readImageVex(walk.finalFiles(), logger);
+        if (imageVex.length > 0) s.imageVex = imageVex;
+        // The catalogers are done: this thread takes on digest checks still waiting for a worker.
+        walk.idle();
+        // Attestations are not layers: they are read while the digest checks finish, and the SBOM cache
+        // entry is written under a temporary name meanwhile, then renamed once the checks have passed.
+        const { applyAttestations } = await import("./attest.js");
+        await applyAttestations(image, s, logger);
+        s.generator.indexerVersion = indexerVersion(catalogers);
+        if (key) {
+          try {
+            staged = await stageCachedSbom(key, s, { dir });
+          } catch (e) {
+            logger.debug(`could not write the SBOM cache: ${(e as Error).message}`);
+          }
+        }
+        return s;
+      })();
+      catalogued.catch(() => {});
+      // Nothing made from the layers is shown, returned or stored as a cache entry before every digest has
+      // been checked; a digest mismatch is the error reported even when a cataloger failed on the same bytes.
+      try {
+        await walk.verified;
+      } catch (e) {
+        // no cataloger still reading when dispose() closes the files (and the entry, if any, is staged)
+        await catalogued.catch(() => {});
+        throw e;
+      }
+      sbom = await catalogued;
+    } finally {
+      await walk.dispose();
     }
-    sbom = await catalogued;
-  } finally {
-    await walk.dispose();
+  } catch (e) {
+    await staged?.discard();
+    throw e;
   }
   for (const w of sbom.warnings ?? []) logger.warn(w);
   logger.progress(`Indexed ${sbom.packages.length} packages`);
