@@ -256,8 +256,6 @@ export function match(
           if (fx.length) ranges.push(...fx.map((f) => `<${f}`));
         } else {
           vulnerable = false;
-          if (a.versions?.length && oracle.affected(namespace, version, NO_RANGES, a.versions))
-            vulnerable = true;
           for (const r of a.ranges) {
             if (r.type === "GIT") continue;
             if (oracle.inRange(namespace, version, r)) {
@@ -266,6 +264,10 @@ export function match(
               for (const ev of r.events) if (ev.fixed !== undefined) fixed.push(ev.fixed);
             }
           }
+          // the explicit list only when no range holds the version: either makes it affected, and a
+          // PyPI record's list can hold hundreds of versions
+          if (!vulnerable && a.versions?.length && oracle.affected(namespace, version, NO_RANGES, a.versions))
+            vulnerable = true;
           if (vulnerable && ranges.length === 0 && a.versions?.length) ranges.push(`=${version}`);
           if (vulnerable) {
             for (const f of a.fixedVersions ?? [])

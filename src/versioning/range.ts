@@ -33,29 +33,33 @@ interface PreparedRange {
 
 const KIND_ORDER: Record<Kind, number> = { introduced: 0, last_affected: 1, fixed: 2 };
 
-/** Sorted events are memoised per (events array, scheme) so repeated lookups do not re-sort. */
-const prepared = new WeakMap<readonly RangeEvent[], Map<VersionScheme, PreparedRange>>();
 /**
- * The first scheme's preparation also rides on the events array itself, under a non-enumerable symbol:
- * a property read is cheaper than a WeakMap lookup, and an array is almost always read with one scheme.
+ * Sorted events are memoised per (events array, scheme) so repeated lookups do not re-sort. The first
+ * scheme's preparation rides on the events array itself, under a non-enumerable symbol: a property read
+ * is cheaper than a WeakMap lookup, and a first match that prepares thousands of ranges would otherwise
+ * fill a WeakMap whose entries the garbage collector must trace as ephemerons. The WeakMap holds only
+ * what the tag cannot: a second scheme for the same array, or an array that is frozen.
  */
+const prepared = new WeakMap<readonly RangeEvent[], Map<VersionScheme, PreparedRange>>();
 const PREPARED = Symbol("vigil.preparedRange");
 type Tagged = readonly RangeEvent[] & { [PREPARED]?: { scheme: VersionScheme; range: PreparedRange } };
 
 function prepare(scheme: VersionScheme, events: readonly RangeEvent[]): PreparedRange {
   const tag = (events as Tagged)[PREPARED];
   if (tag?.scheme === scheme) return tag.range;
-  const range = prepareSlow(scheme, events);
-  if (!tag && Object.isExtensible(events))
+  if (!tag && Object.isExtensible(events)) {
+    const range = prepareSlow(scheme, events);
     Object.defineProperty(events, PREPARED, { value: { scheme, range }, enumerable: false });
+    return range;
+  }
+  let byScheme = prepared.get(events);
+  if (!byScheme) prepared.set(events, (byScheme = new Map()));
+  let range = byScheme.get(scheme);
+  if (!range) byScheme.set(scheme, (range = prepareSlow(scheme, events)));
   return range;
 }
 
 function prepareSlow(scheme: VersionScheme, events: readonly RangeEvent[]): PreparedRange {
-  let byScheme = prepared.get(events);
-  if (!byScheme) prepared.set(events, (byScheme = new Map()));
-  const hit = byScheme.get(scheme);
-  if (hit) return hit;
   const list: SortedEvent[] = [];
   const limits: string[] = [];
   for (const e of events) {
@@ -72,9 +76,7 @@ function prepareSlow(scheme: VersionScheme, events: readonly RangeEvent[]): Prep
     const c = scheme.compare(a.version, b.version);
     return c !== 0 ? c : KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   });
-  const result: PreparedRange = { events: list, limits };
-  byScheme.set(scheme, result);
-  return result;
+  return { events: list, limits };
 }
 
 /**
@@ -115,31 +117,46 @@ interface PreparedList {
   readonly strings: ReadonlySet<string>;
   readonly keys: ReadonlySet<string>;
 }
-/** Per list and scheme: the prepared sets, or how often the list was scanned so far. */
+/**
+ * Per list and scheme: the prepared sets, or how often the list was scanned so far. As with ranges, the
+ * first scheme's state rides on the list itself (a symbol), and the WeakMap holds only the rest.
+ */
 const preparedLists = new WeakMap<readonly string[], Map<VersionScheme, PreparedList | number>>();
+const LIST_STATE = Symbol("vigil.preparedList");
+type TaggedList = readonly string[] & {
+  [LIST_STATE]?: { readonly scheme: VersionScheme; state: PreparedList | number };
+};
 
 /**
  * The list's sets, built on its second use: a list looked up once (a cold run) is cheaper to scan
  * than to turn into sets; one looked up again (several images, a service re-matching) pays off.
  */
 function preparedList(scheme: VersionScheme, versions: readonly string[]): PreparedList | undefined {
-  const key = scheme.equalityKey;
-  if (!key) return undefined;
+  if (!scheme.equalityKey) return undefined;
+  const tag = (versions as TaggedList)[LIST_STATE];
+  if (tag?.scheme === scheme) {
+    if (typeof tag.state !== "number") return tag.state;
+    const list = tag.state < 1 ? undefined : buildList(scheme, versions);
+    tag.state = list ?? tag.state + 1;
+    return list;
+  }
+  if (!tag && Object.isExtensible(versions)) {
+    Object.defineProperty(versions, LIST_STATE, { value: { scheme, state: 1 }, enumerable: false });
+    return undefined;
+  }
   let byScheme = preparedLists.get(versions);
   if (!byScheme) preparedLists.set(versions, (byScheme = new Map()));
   const seen = byScheme.get(scheme);
-  if (seen === undefined || typeof seen === "number") {
-    if ((seen ?? 0) < 1) {
-      byScheme.set(scheme, (seen ?? 0) + 1);
-      return undefined;
-    }
-    const keys = new Set<string>();
-    for (const listed of versions) if (scheme.isValid(listed)) keys.add(key.call(scheme, listed));
-    const list: PreparedList = { strings: new Set(versions), keys };
-    byScheme.set(scheme, list);
-    return list;
-  }
-  return seen;
+  if (seen !== undefined && typeof seen !== "number") return seen;
+  const list = (seen ?? 0) < 1 ? undefined : buildList(scheme, versions);
+  byScheme.set(scheme, list ?? (seen ?? 0) + 1);
+  return list;
+}
+
+function buildList(scheme: VersionScheme, versions: readonly string[]): PreparedList {
+  const keys = new Set<string>();
+  for (const listed of versions) if (scheme.isValid(listed)) keys.add(scheme.equalityKey!(listed));
+  return { strings: new Set(versions), keys };
 }
 
 /**
