@@ -58,14 +58,19 @@ export interface Cataloger {
    * "file": each package is evidenced by its own file(s); the package's layer is its file's layer.
    */
   readonly attribution: "database" | "file";
-  /** Does this cataloger want the file at `path` (absolute, normalised)? Called for every file: keep it cheap. */
-  wants(path: string, size: number): boolean;
+  /**
+   * Does this cataloger want the file at `path` (absolute, normalised)? Called for every file: keep it
+   * cheap. `mode` is the file's permission bits (`0o755`) where the source records them (tar headers, a
+   * root filesystem), undefined where it does not; the walk and the indexer pass the same value for the
+   * same file, so the answer is the same at both.
+   */
+  wants(path: string, size: number, mode?: number): boolean;
   /**
    * For a wanted file, the parts this cataloger reads, when not the whole file (a program's headers,
    * not its code). A layer walk that streams the file then keeps only those parts; a read outside them
    * re-reads the file from its layer, so a spec that misses a part costs time, never a finding.
    */
-  partial?(path: string, size: number): PartialSpec | undefined;
+  partial?(path: string, size: number, mode?: number): PartialSpec | undefined;
   catalog(input: CatalogInput): Promise<CatalogResult>;
 }
 

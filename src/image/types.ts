@@ -144,14 +144,14 @@ export interface WalkResult {
 }
 
 export interface WalkOptions {
-  /** Union of the catalogers' `wants`. */
-  wants(path: string, size: number): boolean;
+  /** Union of the catalogers' `wants` (`mode`: the entry's permission bits, where recorded). */
+  wants(path: string, size: number, mode?: number): boolean;
   /**
    * The parts of a wanted file that every cataloger wanting it reads (`Cataloger.partial`), when not
    * the whole file: a streamed layer then keeps only those (a local uncompressed tar keeps file ranges,
    * which cost nothing).
    */
-  partial?(path: string, size: number): import("../catalog/types.js").PartialSpec | undefined;
+  partial?(path: string, size: number, mode?: number): import("../catalog/types.js").PartialSpec | undefined;
   limits: ImageLimits;
   logger: import("../core/logger.js").Logger;
   /** Layers decompressed at once (default: 2). */

@@ -25,8 +25,8 @@ export const DEFAULT_CATALOGER_IDS: readonly CatalogerId[] = [
   { name: "composer", version: "2" },
   { name: "nuget", version: "2" },
   { name: "java", version: "1" },
-  { name: "go-binary", version: "1" },
-  { name: "cargo", version: "1" },
+  { name: "go-binary", version: "2" }, // 2: executable files are candidates wherever they sit
+  { name: "cargo", version: "2" }, // 2: likewise for its programs
 ];
 
 /** `name@version` of each cataloger, sorted: the catalogers' part of the cache keys. */

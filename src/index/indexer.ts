@@ -122,19 +122,19 @@ export async function indexOpenedImage(image: OpenedImage, opts: IndexOptions = 
     catalogers = all;
     // Asked about every file of every layer: a plain loop, no closure per call (`some` made one; ~10 ms of
     // a cold docker-archive index of the bench image, docs/benchmarks.md).
-    const wants = (path: string, size: number): boolean => {
+    const wants = (path: string, size: number, mode?: number): boolean => {
       if (wantsDistroPath(path) || wantsImageVex(path, size)) return true;
-      for (let i = 0; i < all.length; i++) if (all[i]!.wants(path, size)) return true;
+      for (let i = 0; i < all.length; i++) if (all[i]!.wants(path, size, mode)) return true;
       return false;
     };
     // Parts of a file, when every reader of it reads the same parts (one spec, shared by the Go and Rust
     // catalogers for programs); called for wanted files only.
-    const partial = (path: string, size: number): PartialSpec | undefined => {
+    const partial = (path: string, size: number, mode?: number): PartialSpec | undefined => {
       if (wantsDistroPath(path) || wantsImageVex(path, size)) return undefined;
       let spec: PartialSpec | undefined;
       for (const c of all) {
-        if (!c.wants(path, size)) continue;
-        const s = c.partial?.(path, size);
+        if (!c.wants(path, size, mode)) continue;
+        const s = c.partial?.(path, size, mode);
         if (!s || (spec && s !== spec)) return undefined;
         spec = s;
       }
@@ -258,7 +258,7 @@ async function runCataloger(
 
 /** Packages of a "file" cataloger: each package's layer is its evidence file's layer. */
 async function catalogByFile(c: Cataloger, ctx: RunContext): Promise<Package[]> {
-  const files = ctx.finalFiles.filter((f) => c.wants(f.path, f.size));
+  const files = ctx.finalFiles.filter((f) => c.wants(f.path, f.size, f.mode));
   if (files.length === 0) return [];
   const r = await runCataloger(c, files, ctx, false);
   ctx.warnings.push(...r.warnings);
@@ -286,7 +286,9 @@ async function catalogByDatabase(c: Cataloger, ctx: RunContext): Promise<Package
   let final: Package[] = [];
   for (const i of changed) {
     const isFinal = i === last;
-    const files = (isFinal ? ctx.finalFiles : walk.filesAfterLayer(i)).filter((f) => c.wants(f.path, f.size));
+    const files = (isFinal ? ctx.finalFiles : walk.filesAfterLayer(i)).filter((f) =>
+      c.wants(f.path, f.size, f.mode),
+    );
     let packages: Package[] = [];
     if (files.length > 0) {
       try {

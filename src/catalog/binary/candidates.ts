@@ -1,7 +1,10 @@
 /**
- * Which files may be compiled programs worth opening (Go, Rust). `wants` cannot see file modes or
- * contents, so this is a path heuristic; the catalogers then check the magic bytes and skip the rest
- * silently. Documented in docs/catalogers-language-b.md (with its blind spots).
+ * Which files may be compiled programs worth opening (Go, Rust). An executable file (any of the mode's
+ * `x` bits, where the source records modes: every tar layer and a root filesystem) is a candidate
+ * wherever it sits, unless its extension says it is something else: that finds esbuild's Go program
+ * under `node_modules/@esbuild/linux-x64/bin/`, and programs under `/usr/lib/<pkg>/`. Without a mode,
+ * the path decides. The catalogers then check the magic bytes and skip the rest silently. Documented in
+ * docs/catalogers-language-b.md (with its blind spots).
  */
 
 /** Directories whose files are usually programs. */
@@ -21,15 +24,20 @@ export const MIN_BINARY_SIZE = 1024;
 /** The last answer: the Go and Rust catalogers ask about every file one after the other. */
 let lastPath = "";
 let lastSize = -1;
+let lastMode: number | undefined = -1;
 let lastAnswer = false;
 
-/** Is this path a plausible compiled program? (cheap; called for every file) */
-export function isBinaryCandidate(path: string, size: number): boolean {
+/** Is this file a plausible compiled program? (cheap; called for every file) */
+export function isBinaryCandidate(path: string, size: number, mode?: number): boolean {
   if (size < MIN_BINARY_SIZE) return false;
-  if (path === lastPath && size === lastSize) return lastAnswer;
-  lastAnswer = candidate(path);
+  if (path === lastPath && size === lastSize && mode === lastMode) return lastAnswer;
+  lastAnswer =
+    mode !== undefined && (mode & 0o111) !== 0
+      ? !NOT_EXE_EXT_RE.test(path.slice(path.lastIndexOf("/") + 1))
+      : candidate(path);
   lastPath = path;
   lastSize = size;
+  lastMode = mode;
   return lastAnswer;
 }
 

@@ -124,10 +124,10 @@ export function packagesFromBuildInfo(info: GoBuildInfo, file: FileRef): Package
 export function createGoBinaryCataloger(): Cataloger {
   return {
     name: "go-binary",
-    version: "1",
+    version: "2",
     kind: "language",
     attribution: "file",
-    wants: (path, size) => isBinaryCandidate(path, size),
+    wants: (path, size, mode) => isBinaryCandidate(path, size, mode),
     partial: () => EXECUTABLE_PARTS,
     async catalog(input: CatalogInput): Promise<CatalogResult> {
       const packages: Package[] = [];

@@ -49,11 +49,11 @@ const isLock = (path: string) => path.endsWith("/Cargo.lock");
 export function createCargoCataloger(): Cataloger {
   return {
     name: "cargo",
-    version: "1",
+    version: "2",
     kind: "language",
     attribution: "file",
-    wants: (path, size) =>
-      isLock(path) ? size > 0 && size <= 32 * 1024 ** 2 : isBinaryCandidate(path, size),
+    wants: (path, size, mode) =>
+      isLock(path) ? size > 0 && size <= 32 * 1024 ** 2 : isBinaryCandidate(path, size, mode),
     partial: (path) => (isLock(path) ? undefined : EXECUTABLE_PARTS),
     async catalog(input: CatalogInput): Promise<CatalogResult> {
       const packages: Package[] = [];

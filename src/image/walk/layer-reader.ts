@@ -37,8 +37,8 @@ const EAGER_SEEK_MAX = 256 * 1024;
 export const RATIO_MIN_BYTES = 16 * 1024 * 1024;
 
 export interface ReadContext {
-  wants(path: string, size: number): boolean;
-  partial?(path: string, size: number): PartialSpec | undefined;
+  wants(path: string, size: number, mode?: number): boolean;
+  partial?(path: string, size: number, mode?: number): PartialSpec | undefined;
   limits: ImageLimits;
   logger: Logger;
   signal: AbortSignal;
@@ -136,7 +136,7 @@ class SummaryBuilder {
     if (t === "hardlink") {
       const tsize = this.files.get(linkTarget!);
       e.size = tsize ?? 0;
-      if (this.ctx.wants(path, e.size)) {
+      if (this.ctx.wants(path, e.size, mode)) {
         const c = this.s.captured.get(linkTarget!);
         if (c) this.s.captured.set(path, c);
         else if (tsize !== undefined) {
@@ -152,7 +152,7 @@ class SummaryBuilder {
     }
     this.files.set(path, size);
     this.s.captured.delete(path);
-    if (!this.ctx.wants(path, size)) return undefined;
+    if (!this.ctx.wants(path, size, mode)) return undefined;
     if (size > this.ctx.limits.maxFileSize) {
       this.ctx.logger.warn(
         `${this.where}: ${path} is ${size} bytes, above --max-file-size (${this.ctx.limits.maxFileSize}); not read`,
@@ -459,7 +459,8 @@ async function streamPass(
           if (opts.only?.has(p)) capturePath = p;
         }
         if (!capturePath) return undefined;
-        const spec = builder && e.size >= PARTIAL_MIN ? ctx.partial?.(capturePath, e.size) : undefined;
+        const spec =
+          builder && e.size >= PARTIAL_MIN ? ctx.partial?.(capturePath, e.size, e.mode) : undefined;
         return spec
           ? partialSink(capturePath, e.size, spec, ctx, layer, contents)
           : captureSink(capturePath, e.size, ctx, layer, contents);

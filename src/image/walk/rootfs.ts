@@ -56,7 +56,7 @@ export async function walkRootfs(root: string, opts: WalkOptions, started: numbe
         entry = { path, type: "other", size: 0, mode, layerIndex: -1 };
       }
       const { node } = tree.set(entry);
-      if (entry.type === "file" && opts.wants(path, st.size)) {
+      if (entry.type === "file" && opts.wants(path, st.size, mode)) {
         if (st.size > opts.limits.maxFileSize) {
           opts.logger.warn(
             `${path} is ${st.size} bytes, above --max-file-size (${opts.limits.maxFileSize}); not read`,
