@@ -15,7 +15,7 @@ import { expandSource } from "../feeds/input.js";
 import type { Feed, FeedContext, FeedItem } from "../feeds/types.js";
 import { isAdvisory, isEpss, isKev } from "../feeds/types.js";
 import type { AdvisoryRecord, FeedStats, KevEntry, SeverityEntry, SnapshotManifest } from "../types.js";
-import { decodeJson, encodeBlock, encodeJson, encodeRecordBlock } from "./codec.js";
+import { compareUtf8, decodeJson, encodeBlock, encodeJson, encodeRecordBlock } from "./codec.js";
 import { computeContentHash, hashEnrichment, readCveChunks, recordHash } from "./hash.js";
 import { mergeRecords } from "./merge.js";
 import {
@@ -231,15 +231,20 @@ export async function buildSnapshot(opts: BuildOptions): Promise<SnapshotManifes
 
 function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManifest {
   db.exec(
-    "CREATE TEMP TABLE aff_stage (namespace TEXT NOT NULL, name TEXT NOT NULL, pos INTEGER NOT NULL, ord INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (namespace, name, pos, ord)) WITHOUT ROWID",
+    "CREATE TEMP TABLE aff_stage (namespace TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, ord INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (namespace, name, id, ord)) WITHOUT ROWID",
+  );
+  // Merged records, ordered for their blocks: by the first package they affect, then id (see `write`).
+  db.exec(
+    "CREATE TEMP TABLE merged (key TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID",
   );
   db.exec(
     "CREATE TEMP TABLE ref_stage (alias TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (alias, pos)) WITHOUT ROWID",
   );
   const insBlock = db.prepare("INSERT INTO blocks (bid, first, data) VALUES (?, ?, ?)");
   const insAff = db.prepare(
-    "INSERT OR IGNORE INTO temp.aff_stage (namespace, name, pos, ord, data) VALUES (?, ?, ?, ?, ?)",
+    "INSERT OR IGNORE INTO temp.aff_stage (namespace, name, id, ord, data) VALUES (?, ?, ?, ?, ?)",
   );
+  const insMerged = db.prepare("INSERT INTO temp.merged (key, id, data) VALUES (?, ?, ?)");
   const insRef = db.prepare("INSERT OR IGNORE INTO temp.ref_stage (alias, pos) VALUES (?, ?)");
   const content = createHash("sha256");
   const nsHash = new Map<string, { h: ReturnType<typeof createHash>; records: number; packages: number }>();
@@ -266,11 +271,36 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
     block = [];
   };
 
-  const write = (group: AdvisoryRecord[]) => {
+  /**
+   * First pass, in id order: merge an id's records, hash them (the content and namespace hashes are
+   * over records in id order, whatever their layout), and stage the merged record under its block key:
+   * the first package it affects (namespace, then name), or after every package when it affects none.
+   * Blocks then hold a package's advisories side by side, so a match reads the few blocks of the
+   * packages it looks up instead of one block per advisory id scattered over the id range.
+   */
+  const merge = (group: AdvisoryRecord[]) => {
     const rec = mergeRecords(group);
     count++;
     const hash = recordHash(rec);
     content.update(`${rec.id}\u0000${hash}\n`);
+    let key: string | undefined;
+    const seen = new Set<string>();
+    for (const a of rec.affected) {
+      const k = `${a.namespace}\u0000${a.name}`;
+      if (key === undefined || compareUtf8(k, key) < 0) key = k;
+      let n = nsHash.get(a.namespace);
+      if (!n) nsHash.set(a.namespace, (n = { h: createHash("sha256"), records: 0, packages: 0 }));
+      if (!seen.has(a.namespace)) {
+        seen.add(a.namespace);
+        n.records++;
+        n.h.update(`${rec.id}\u0000${hash}\n`);
+      }
+    }
+    insMerged.run(key ?? "\uffff", rec.id, encodeJson({ rec, hash }, Number.POSITIVE_INFINITY));
+  };
+
+  /** Second pass, in block order: give the record its position, its block slot and its index entries. */
+  const write = (rec: AdvisoryRecord, hash: string) => {
     const pos = bid * BLOCK_SIZE + block.length;
     const { affected, ...rest } = rec;
     const keys = new Map<string, [string, string]>();
@@ -283,18 +313,12 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
     if (sevs.size > 0) stored.s = [...sevs.values()];
     block.push(stored);
     if (block.length >= BLOCK_SIZE) flushBlock();
+    // the record's own id is in the alias index too: blocks are not in id order, so an id is found there
+    insRef.run(rec.id, pos);
     for (const a of rec.aliases) insRef.run(a, pos);
-    const seen = new Set<string>();
     affected.forEach((a, ord) => {
       const { namespace, name, ...body } = a;
-      insAff.run(namespace, name, pos, ord, JSON.stringify([rec.id, rec.source, rec.aliases, body]));
-      let n = nsHash.get(namespace);
-      if (!n) nsHash.set(namespace, (n = { h: createHash("sha256"), records: 0, packages: 0 }));
-      if (!seen.has(namespace)) {
-        seen.add(namespace);
-        n.records++;
-        n.h.update(`${rec.id}\u0000${hash}\n`);
-      }
+      insAff.run(namespace, name, rec.id, ord, JSON.stringify([rec.id, rec.source, rec.aliases, body]));
     });
   };
 
@@ -311,7 +335,7 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
       if (rows.length === 0) break;
       for (const row of rows) {
         if (row.id !== curId && group.length) {
-          write(group);
+          merge(group);
           group = [];
         }
         curId = row.id;
@@ -320,13 +344,28 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
       const last = rows.at(-1)!;
       after = [last.id, last.seq];
     }
-    if (group.length) write(group);
+    if (group.length) merge(group);
+
+    const mergedPage = db.prepare(
+      "SELECT key, id, data FROM temp.merged WHERE (key, id) > (?, ?) ORDER BY key, id LIMIT 2000",
+    );
+    let mc: [string, string] = ["", ""];
+    while (true) {
+      const rows = mergedPage.all(...mc) as { key: string; id: string; data: Buffer }[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const { rec, hash } = decodeJson<{ rec: AdvisoryRecord; hash: string }>(row.data);
+        write(rec, hash);
+      }
+      const last = rows.at(-1)!;
+      mc = [last.key, last.id];
+    }
     flushBlock();
 
     // The index: per namespace, chunks of CHUNK_KEYS consecutive package names.
     const insPkg = db.prepare("INSERT INTO packages (namespace, first, data) VALUES (?, ?, ?)");
     const affPage = db.prepare(
-      "SELECT namespace, name, pos, ord, data FROM temp.aff_stage WHERE (namespace, name, pos, ord) > (?, ?, ?, ?) ORDER BY namespace, name, pos, ord LIMIT 5000",
+      "SELECT namespace, name, id, ord, data FROM temp.aff_stage WHERE (namespace, name, id, ord) > (?, ?, ?, ?) ORDER BY namespace, name, id, ord LIMIT 5000",
     );
     let chunkNs: string | undefined;
     let names: string[] = [];
@@ -338,12 +377,12 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
       names = [];
       entries = [];
     };
-    let cursor: [string, string, number, number] = ["", "", -1, -1];
+    let cursor: [string, string, string, number] = ["", "", "", -1];
     while (true) {
       const rows = affPage.all(...cursor) as {
         namespace: string;
         name: string;
-        pos: number;
+        id: string;
         ord: number;
         data: string;
       }[];
@@ -368,7 +407,7 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
         entries.at(-1)!.push([id, source, aliases, r.ord, body]);
       }
       const l = rows.at(-1)!;
-      cursor = [l.namespace, l.name, l.pos, l.ord];
+      cursor = [l.namespace, l.name, l.id, l.ord];
     }
     flushChunk();
 
@@ -422,6 +461,7 @@ function finalize(db: Database.Database, stats: Stats, now: Date): SnapshotManif
   });
   run();
   db.exec("DROP TABLE temp.aff_stage");
+  db.exec("DROP TABLE temp.merged");
   db.exec("DROP TABLE temp.ref_stage");
 
   const manifest: SnapshotManifest = {

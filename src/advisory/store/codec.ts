@@ -185,3 +185,11 @@ export function cveKey(id: string): number | undefined {
   const m = /^CVE-(\d{4})-(\d{4,9})$/.exec(id);
   return m ? Number(m[1]) * 1e9 + Number(m[2]) : undefined;
 }
+
+/** SQLite's BINARY collation order (UTF-8 bytes) for strings, which JS `<` (UTF-16 units) can differ from. */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  // ASCII fast path: UTF-16 and UTF-8 orders agree.
+  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : 1;
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}

@@ -18,7 +18,7 @@ import type {
   SeverityEntry,
   SnapshotManifest,
 } from "../types.js";
-import { decodeJson, decodeRecordBlock, type RecordBlock } from "./codec.js";
+import { compareUtf8, decodeJson, decodeRecordBlock, type RecordBlock } from "./codec.js";
 import { computeContentHash } from "./hash.js";
 import {
   BLOCK_SIZE,
@@ -70,14 +70,6 @@ interface DecodedChunk {
   names: Map<string, number>;
   /** The entries of the name at `slot`, parsed on first use. */
   entries(slot: number): PackageEntry[];
-}
-
-/** SQLite's BINARY collation order (UTF-8 bytes) for strings, which JS `<` (UTF-16 units) can differ from. */
-function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  // ASCII fast path: UTF-16 and UTF-8 orders agree.
-  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : 1;
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStore {
@@ -146,13 +138,12 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
 
       // the package index's layout, checked up front (lookups read it by binary search, see chunkFor)
       db.prepare("SELECT first, data FROM packages WHERE namespace = ? AND first = ?");
-      const qBlockFirsts = db.prepare("SELECT bid, first FROM blocks ORDER BY first");
       const qBlock = db.prepare("SELECT data FROM blocks WHERE bid = ?");
       const qRefFirsts = db.prepare("SELECT first FROM refs ORDER BY first");
       const qRefs = db.prepare("SELECT data FROM refs WHERE first = ?");
       const qKev = db.prepare("SELECT first, data FROM kev WHERE first <= ? ORDER BY first DESC LIMIT 1");
       const qEpss = db.prepare("SELECT first, data FROM epss WHERE first <= ? ORDER BY first DESC LIMIT 1");
-      return { nsRows, manifest, nsSet, blockSize, qBlockFirsts, qBlock, qRefFirsts, qRefs, qKev, qEpss };
+      return { nsRows, manifest, nsSet, blockSize, qBlock, qRefFirsts, qRefs, qKev, qEpss };
     } catch (e) {
       db.close();
       throw new VigilError(
@@ -162,8 +153,7 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       );
     }
   })();
-  const { nsRows, manifest, nsSet, blockSize, qBlockFirsts, qBlock, qRefFirsts, qRefs, qKev, qEpss } =
-    prepared;
+  const { nsRows, manifest, nsSet, blockSize, qBlock, qRefFirsts, qRefs, qKev, qEpss } = prepared;
   /** Decoding a stored blob; a damaged one is an ADVISORY_DB error naming what to do, not a crash. */
   const damaged = <T>(what: string, f: () => T): T => {
     try {
@@ -301,21 +291,19 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
     return b;
   };
 
-  // Block and refs chunk first keys, loaded on first use: an id or alias is found by binary search.
-  let blockFirsts: { firsts: string[]; bids: number[] } | undefined;
+  // Refs chunk first keys, loaded on first use: an id or alias is found by binary search.
   let refFirsts: string[] | undefined;
 
-  /** Position of an advisory id, or undefined. */
+  /**
+   * Position of an advisory id, or undefined. Blocks hold records by package, not in id order: the alias
+   * index lists each record under its own id too, and of the positions listed under `id` (the record, and
+   * records that name it as an alias) the one whose block slot holds `id` is the record.
+   */
   const posOf = (id: string): number | undefined => {
-    if (!blockFirsts) {
-      const rows = qBlockFirsts.all() as { bid: number; first: string }[];
-      blockFirsts = { firsts: rows.map((r) => r.first), bids: rows.map((r) => r.bid) };
+    for (const pos of refsOf(id)) {
+      if (blockAt(Math.floor(pos / blockSize))?.block.ids[pos % blockSize] === id) return pos;
     }
-    const i = floorIndex(blockFirsts.firsts, id);
-    if (i < 0) return undefined;
-    const bid = blockFirsts.bids[i]!;
-    const slot = blockAt(bid)?.slots.get(id);
-    return slot === undefined ? undefined : bid * blockSize + slot;
+    return undefined;
   };
 
   const storedAt = (pos: number): StoredRecord | undefined =>
@@ -380,9 +368,8 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
       return st ? (st.r as unknown as AdvisoryHead) : undefined;
     },
     cveFacts(cveId) {
+      // the CVE's own record (NVD) is listed under its id, with every advisory that names it
       const positions = new Set<number>(refsOf(cveId));
-      const own = posOf(cveId);
-      if (own !== undefined) positions.add(own);
       const kevRow = cveLookup<KevEntry>("kev", qKev, cveId);
       const epssRow = cveLookup<EpssRow>("epss", qEpss, cveId);
       if (positions.size === 0 && !kevRow && !epssRow) return undefined;
@@ -438,7 +425,8 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
           });
         }
       }
-      return out;
+      // in id order (SQLite's), as before blocks held records by package
+      return out.sort((a, b) => compareUtf8(a.id, b.id));
     },
     packageKeys(id) {
       const pos = posOf(id);
@@ -469,17 +457,23 @@ export function openSnapshot(path: string, opts: OpenOptions = {}): SnapshotStor
           const bids = (db.prepare("SELECT bid FROM blocks ORDER BY bid").all() as { bid: number }[]).map(
             (r) => r.bid,
           );
-          const h = computeContentHash(db, function* () {
-            for (const bid of bids) {
-              const b = blockAt(bid)?.block;
-              if (!b) continue;
-              for (let i = 0; i < b.ids.length; i++) {
-                const st = b.record(i)!;
-                if (st.r.id !== b.ids[i])
-                  throw new Error(`block ${bid} lists ${b.ids[i]} but holds ${String(st.r.id)}`);
-                yield { stored: st.h, rec: recordAt(bid * blockSize + i)! };
-              }
+          // The content hash is over records in id order; blocks hold them by package.
+          const all: { id: string; pos: number }[] = [];
+          for (const bid of bids) {
+            const b = blockAt(bid)?.block;
+            if (!b) continue;
+            for (let i = 0; i < b.ids.length; i++) {
+              const st = b.record(i)!;
+              if (st.r.id !== b.ids[i])
+                throw new Error(`block ${bid} lists ${b.ids[i]} but holds ${String(st.r.id)}`);
+              all.push({ id: b.ids[i]!, pos: bid * blockSize + i });
             }
+          }
+          all.sort((a, b) => compareUtf8(a.id, b.id));
+          for (const { id, pos } of all)
+            if (posOf(id) !== pos) throw new Error(`the alias index does not find ${id} where it is`);
+          const h = computeContentHash(db, function* () {
+            for (const { pos } of all) yield { stored: storedAt(pos)!.h, rec: recordAt(pos)! };
           });
           if (h !== manifest.contentHash)
             problem = `content hash ${h} does not match the manifest (${manifest.contentHash})`;

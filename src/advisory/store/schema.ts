@@ -3,24 +3,28 @@ import type { SeverityEntry } from "../types.js";
 /**
  * Snapshot schema. One SQLite file, immutable once built:
  * - `manifest(key, value)`: schema version, build time, content hash, feed stats (JSON values);
- * - `blocks`: every advisory, BLOCK_SIZE records per block in id order, brotli-compressed together (records compress
+ * - `blocks`: every advisory, BLOCK_SIZE records per block, brotli-compressed together (records compress
  *   far better together than alone) but each record's JSON kept apart, so that reading one record parses
- *   only it (codec: encodeRecordBlock); a record's id is in the header line only. A record's position `pos` = block * BLOCK_SIZE + slot; `first` is the
- *   block's first id, so an id is found by binary search over the blocks' first ids and the block's id list;
+ *   only it (codec: encodeRecordBlock); a record's id is in the header line only. Records are ordered by
+ *   the first package they affect (namespace, name), then id; records that affect none come last, in id
+ *   order: a package's advisories share blocks, so a match decompresses few. A record's position `pos` =
+ *   block * BLOCK_SIZE + slot; `first` is the block's first id (informative);
  * - `packages`: the lookup index, per namespace chunks of CHUNK_KEYS consecutive package names, each holding
  *   every affected entry for its names (with the advisory id, source and aliases), as a record block keyed
  *   by name (a lookup parses one name's entries). Clustered by namespace:
  *   a scan touches only its namespaces' pages, and a delta update can replace one namespace alone
  *   (`DELETE FROM packages WHERE namespace = ?` + inserts + its `namespaces` row);
  * - `namespaces`: per-namespace record/package counts and content hash;
- * - `refs`: alias (CVE, GHSA, …) → advisory positions, as sorted compressed chunks, for CVE joins;
+ * - `refs`: alias (CVE, GHSA, …) → advisory positions, as sorted compressed chunks, for CVE joins; each
+ *   record is listed under its own id too, which is how an id is found;
  * - `kev`, `epss`: CVE-level enrichment, as sorted compressed chunks of CVE_KEYS CVEs.
  */
 /**
  * 3: record blocks parsed per record; records carry affected severities (`s`).
  * 4: package index chunks are record blocks too, each name's entries parsed only when it is looked up.
+ * 5: blocks hold records by the first package they affect, not in id order; ids are found in `refs`.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** Records per compressed block. */
 export const BLOCK_SIZE = 128;
 /** Package keys per compressed index chunk. */

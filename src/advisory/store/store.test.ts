@@ -13,9 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VigilError } from "../../core/errors.js";
 import { buildSnapshot } from "./build.js";
+import { compareUtf8, decodeRecordBlock } from "./codec.js";
 import { openSnapshot, type SnapshotStore } from "./open.js";
 import { SCHEMA_VERSION } from "./schema.js";
 
@@ -97,6 +99,72 @@ describe("snapshot build + open", () => {
     expect(proto.severities).toContainEqual({ source: "debian", ratingText: "high**", rating: "high" });
     expect(proto.description).toMatch(/Prototype/);
     expect(store.cveFacts("CVE-1900-0001")).toBeUndefined();
+  });
+
+  it("finds every advisory by its id although blocks hold them by package, and lists them in id order", () => {
+    const hashes = store.advisoryHashes();
+    const ids = hashes.map((h) => h.id);
+    expect(ids).toEqual([...ids].sort(compareUtf8));
+    expect(new Set(ids).size).toBe(store.advisoryCount());
+    for (const id of ids) expect(store.advisoryHead(id)?.id, id).toBe(id);
+    expect(() => store.verify()).not.toThrow();
+    // A package's advisories sit side by side: the Go standard library's 167 GO-… records fill a few
+    // blocks (in id order they were spread over about 30 of the Go database's 34).
+    const db = new Database(join(dir, "a.sqlite"), { readonly: true });
+    const blockOf = new Map<string, number>();
+    for (const { bid, data } of db.prepare("SELECT bid, data FROM blocks").all() as {
+      bid: number;
+      data: Buffer;
+    }[])
+      for (const id of decodeRecordBlock(data).ids) blockOf.set(id, bid);
+    const blockSize = JSON.parse(
+      (db.prepare("SELECT value FROM manifest WHERE key = 'blockSize'").get() as { value: string }).value,
+    ) as number;
+    db.close();
+    const std = [...new Set(store.lookup("golang", "stdlib").map((c) => c.advisoryId))];
+    expect(std.length).toBeGreaterThan(100);
+    const bids = new Set(std.map((id) => blockOf.get(id)));
+    expect(bids.size).toBeLessThanOrEqual(Math.ceil(std.length / blockSize) + 1);
+  });
+
+  it("finds a record by its id when another record names that id as an alias", async () => {
+    const src = join(dir, "alias-src");
+    mkdirSync(src);
+    const osv = (id: string, aliases: string[], pkg: string) => ({
+      schema_version: "1.3.0",
+      id,
+      modified: "2024-01-01T00:00:00Z",
+      aliases,
+      summary: `${id} summary`,
+      affected: [
+        {
+          package: { ecosystem: "npm", name: pkg },
+          ranges: [{ type: "SEMVER", events: [{ introduced: "0" }, { fixed: "1.0.0" }] }],
+        },
+      ],
+    });
+    // The alias sorts before the record that names it, and the two affect packages in the other order.
+    writeFileSync(
+      join(src, "GHSA-aaaa-aaaa-aaaa.json"),
+      JSON.stringify(osv("GHSA-aaaa-aaaa-aaaa", [], "zzz")),
+    );
+    writeFileSync(
+      join(src, "GHSA-bbbb-bbbb-bbbb.json"),
+      JSON.stringify(osv("GHSA-bbbb-bbbb-bbbb", ["GHSA-aaaa-aaaa-aaaa"], "aaa")),
+    );
+    const out = join(dir, "alias.sqlite");
+    await buildSnapshot({ sources: [src], out });
+    const s = openSnapshot(out);
+    try {
+      expect(s.advisoryHead("GHSA-aaaa-aaaa-aaaa")?.summary).toBe("GHSA-aaaa-aaaa-aaaa summary");
+      expect(s.getAdvisory("GHSA-bbbb-bbbb-bbbb")?.aliases).toEqual(["GHSA-aaaa-aaaa-aaaa"]);
+      expect(s.getAdvisory("GHSA-aaaa-aaaa-aaaa")?.affected.map((a) => a.name)).toEqual(["zzz"]);
+      expect(s.advisoryHashes().map((h) => h.id)).toEqual(["GHSA-aaaa-aaaa-aaaa", "GHSA-bbbb-bbbb-bbbb"]);
+      expect(s.advisoryHead("GHSA-cccc-cccc-cccc")).toBeUndefined();
+      expect(() => s.verify()).not.toThrow();
+    } finally {
+      s.close();
+    }
   });
 
   it("has a content hash independent of build time, and a compact file", async () => {
