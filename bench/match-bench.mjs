@@ -37,10 +37,12 @@ const { openSnapshot } = await import(dist("advisory/store/open.js"));
 const { match } = await import(dist("match/matcher.js"));
 const { dpkgCataloger } = await import(dist("catalog/dpkg/index.js"));
 const { silentLogger } = await import(dist("core/logger.js"));
+// one snapshot file per schema version: a snapshot of another layout is refused
+const { SCHEMA_VERSION } = await import(dist("advisory/store/schema.js"));
 
 let snapshot = process.argv[2];
 if (!snapshot) {
-  snapshot = join(work, "corpus.sqlite");
+  snapshot = join(work, `corpus-v${SCHEMA_VERSION}.sqlite`);
   if (!existsSync(snapshot)) {
     const t = performance.now();
     await buildSnapshot({ sources: [join(corpus, "advisories")], out: snapshot });
@@ -235,7 +237,7 @@ for (const [label, pkgs] of [
 // --- whole process on a cached SBOM
 // Through the launcher, as `vigil` runs when installed (it defers NODE_EXTRA_CA_CERTS, see README).
 const launcher = join(repo, "bin/vigil.cjs");
-const exampleDb = join(work, "example.sqlite");
+const exampleDb = join(work, `example-v${SCHEMA_VERSION}.sqlite`);
 if (!existsSync(exampleDb))
   await buildSnapshot({ sources: [join(repo, "advisories/example")], out: exampleDb });
 const env = { ...process.env, VIGIL_CACHE_DIR: join(work, "cache") };
