@@ -37,7 +37,6 @@ export const REF_KEYS = 512;
 export const DDL = `
 CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE blocks (bid INTEGER PRIMARY KEY, first TEXT NOT NULL, data BLOB NOT NULL);
-CREATE INDEX blocks_first ON blocks (first);
 CREATE TABLE packages (
   namespace TEXT NOT NULL,
   first TEXT NOT NULL,
