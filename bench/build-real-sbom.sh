@@ -29,8 +29,8 @@ fi
 [[ -f $REPO/dist/cli/vigil.cjs ]] || { echo "run npm run build first" >&2; exit 1; }
 mkdir -p "$WORK"
 cleanup() {
-  mountpoint -q "$ROOT/proc" && umount "$ROOT/proc"
-  rm -rf "$ROOT"
+  umount "$ROOT/proc" 2>/dev/null || true
+  rm -rf --one-file-system "$ROOT"
 }
 trap cleanup EXIT
 rm -rf "$ROOT"
