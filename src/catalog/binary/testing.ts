@@ -1,9 +1,10 @@
 /** Test helpers: FileRefs over host files or buffers (used by the catalogers' tests). */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { silentLogger } from "../../core/logger.js";
 import type { CatalogInput, FileRef } from "../types.js";
 
@@ -68,4 +69,39 @@ export function debianPackageRoot(pkg: string): string {
     }
   }
   return root;
+}
+
+/**
+ * A real Go program built offline with the installed Go: a hello-world main package of module `module`,
+ * written into `dir` (once), built to `dir/out` with `flags`; returns its bytes. No network (GOPROXY=off),
+ * the local toolchain, cgo off unless the flags link externally; the build cache is shared across runs.
+ */
+export async function buildGoProgram(
+  dir: string,
+  module: string,
+  out: string,
+  flags: string[] = [],
+): Promise<Buffer> {
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, "go.mod"))) {
+    writeFileSync(join(dir, "go.mod"), `module ${module}\n\ngo 1.19\n`);
+    writeFileSync(
+      join(dir, "main.go"),
+      'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n',
+    );
+  }
+  await promisify(execFile)("go", ["build", ...flags, "-o", join(dir, out), "."], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      GOPATH: join(dir, ".gopath"),
+      GOCACHE: join(tmpdir(), "vigil-test-gocache"),
+      GOFLAGS: "-mod=mod",
+      GOPROXY: "off",
+      GOTOOLCHAIN: "local",
+      CGO_ENABLED: "0",
+    },
+  });
+  return readFileSync(join(dir, out));
 }

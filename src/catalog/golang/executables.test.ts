@@ -1,13 +1,13 @@
-import { execFile, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLayer, type LayerCompression, writeOciLayout } from "../../image/test-helpers/build-image.js";
 import { indexImage } from "../../index/indexer.js";
 import type { Sbom } from "../../sbom/model.js";
 import { isBinaryCandidate } from "../binary/candidates.js";
+import { buildGoProgram } from "../binary/testing.js";
 
 // An executable file is a program candidate wherever it sits (src/catalog/binary/candidates.ts): a Go
 // program that npm installs under node_modules (esbuild's @esbuild/linux-x64/bin/esbuild) or one under
@@ -17,24 +17,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let program: Buffer;
 beforeAll(async () => {
-  const dir = join(tmp, "go");
-  mkdirSync(dir);
-  writeFileSync(join(dir, "go.mod"), "module example.com/bundler\n\ngo 1.19\n");
-  writeFileSync(join(dir, "main.go"), 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n');
-  await promisify(execFile)("go", ["build", "-o", join(dir, "bundler"), "."], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      GOPATH: join(tmp, "gopath"),
-      GOCACHE: join(tmpdir(), "vigil-test-gocache"),
-      GOFLAGS: "-mod=mod",
-      GOPROXY: "off",
-      GOTOOLCHAIN: "local",
-      CGO_ENABLED: "0",
-    },
-  });
-  program = readFileSync(join(dir, "bundler"));
+  program = await buildGoProgram(join(tmp, "go"), "example.com/bundler", "bundler");
 }, 60_000);
 
 /** The files of the test image: the same Go program at four places, two of them executable. */

@@ -1,20 +1,11 @@
-import { execFile } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferSource } from "../../catalog/binary/byte-source.js";
 import { readExecutable } from "../../catalog/binary/exe.js";
 import { EXECUTABLE_PARTS } from "../../catalog/binary/partial.js";
+import { buildGoProgram } from "../../catalog/binary/testing.js";
 import { readGoBuildInfo } from "../../catalog/golang/buildinfo.js";
 import type { FileRef, PartialSpec } from "../../catalog/types.js";
 import { silentLogger } from "../../core/logger.js";
@@ -42,26 +33,11 @@ const BLOB = readFileSync(process.execPath).subarray(0, 300 * 1024);
 const goBins: Record<string, Buffer> = {};
 beforeAll(async () => {
   const dir = join(tmp, "go");
-  mkdirSync(dir);
-  writeFileSync(join(dir, "go.mod"), "module example.com/hello\n\ngo 1.19\n");
-  writeFileSync(join(dir, "main.go"), 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    GOPATH: join(tmp, "gopath"),
-    GOCACHE: join(tmpdir(), "vigil-test-gocache"),
-    GOFLAGS: "-mod=mod",
-    GOPROXY: "off",
-    GOTOOLCHAIN: "local",
-    CGO_ENABLED: "0",
-  };
-  const build = async (name: string, flags: string[]) => {
-    await promisify(execFile)("go", ["build", ...flags, "-o", join(dir, name), "."], { cwd: dir, env });
-    goBins[name] = readFileSync(join(dir, name));
-  };
-  await build("internal", []);
+  goBins.internal = await buildGoProgram(dir, "example.com/hello", "internal");
   // Laid out by the external (C) linker, as cgo programs are: Go's build ID note is still among the notes.
-  await build("external", ["-ldflags=-linkmode=external"]);
+  goBins.external = await buildGoProgram(dir, "example.com/hello", "external", [
+    "-ldflags=-linkmode=external",
+  ]);
 }, 60_000);
 
 async function walkOf(
