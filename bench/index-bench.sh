@@ -5,6 +5,9 @@
 #   cold OCI     vigil sbom of the gzip OCI layout, empty caches
 #   cold archive vigil sbom of the docker-save tarball (uncompressed layers), empty caches
 #   cached       vigil sbom again (SBOM cache hit)
+#   node start   node -e 0
+#   digest floor bench/digest-floor.mjs on the docker-save tarball: Node's start and the SHA-256 of its
+#                layers in two threads, nothing else (the least a Node program verifying them can take)
 #   peak RSS     /usr/bin/time -v of the cold OCI run
 #   Trivy        trivy image --input on both forms: its wall time minus that of `trivy --version` in the
 #                same round, and its net time from its own --debug log (bench/interleave.mjs)
@@ -85,6 +88,8 @@ node "$REPO/bench/interleave.mjs" "$RUNS" "$OUT/interleaved.json" \
   floor "" "sh -c '$FLOOR_CMD'" \
   cold-oci "rm -rf $CACHE" "env VIGIL_CACHE_DIR=$CACHE $SBOM oci-dir://$OCI" \
   cold-archive "rm -rf $CACHE" "env VIGIL_CACHE_DIR=$CACHE $SBOM archive://$ARCHIVE" \
+  node-start "" "node -e 0" \
+  digest-floor "" "node $REPO/bench/digest-floor.mjs $ARCHIVE" \
   cached "" "env VIGIL_CACHE_DIR=$WARM $SBOM oci-dir://$OCI" \
   trivy-version "" "$TRIVY --version" \
   trivy-oci+log "rm -rf $TCACHE/fanal" "$TRIVY_CMD $OCI" \
@@ -138,6 +143,9 @@ load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)
 | gunzip floor (gzip -dc of every layer, sequential) | $floor | $(stat cpu floor) | |
 | vigil sbom, OCI layout (gzip), cold | $(stat wall cold-oci) ($(stat ratio cold-oci floor)× floor) | $(stat cpu cold-oci) | ≤ 0.6× floor |
 | vigil sbom, docker-archive, cold | $(stat wall cold-archive) | $(stat cpu cold-archive) | < 0.4 |
+| node -e 0 (Node's start) | $(stat wall node-start) | $(stat cpu node-start) | |
+| digest floor: Node's start + the layers' SHA-256 in two threads, nothing else (bench/digest-floor.mjs) | $(stat wall digest-floor) | $(stat cpu digest-floor) | |
+| docker-archive, cold, minus the digest floor (per round) | $(stat net cold-archive digest-floor) | | |
 | vigil sbom, cached | $(stat wall cached) | $(stat cpu cached) | < 0.3 |
 | trivy --version (start-up) | $(stat wall trivy-version) | $(stat cpu trivy-version) | |
 | trivy image, OCI layout: wall / net (minus --version) / net (its log) | $(stat wall trivy-oci+log) / $(stat net trivy-oci+log trivy-version) / **$(stat lognet trivy-oci+log)** | $(stat cpu trivy-oci+log) | vigil ≤ net |
