@@ -213,6 +213,59 @@ describe("machine formats", () => {
     }
   });
 
+  it("SARIF rules say which kind of package they concern and take their most severe finding", () => {
+    type Rule = {
+      id: string;
+      name: string;
+      defaultConfiguration: { level: string };
+      help: { text: string; markdown: string };
+      properties: { "security-severity": string; tags: string[] };
+    };
+    type Doc = {
+      runs: { tool: { driver: { rules: Rule[] } }; results: { ruleId: string; level: string }[] }[];
+    };
+    const r = sampleReport();
+    const npmOnly = JSON.parse(CVES_FORMATS.sarif(r, {})) as Doc;
+    for (const rule of npmOnly.runs[0]!.tool.driver.rules)
+      expect(rule.name).toBe("LanguageSpecificPackageVulnerability");
+    // The same CVE found in an OS package that its distro rates low, listed before the npm package that
+    // its advisory rates high: the rule is filed as high, and its help names both packages.
+    const lodash = r.findings.find((f) => f.id === "CVE-2020-8203")!;
+    const libc = sampleReport({ showSuppressed: true }).findings.find((f) => f.package.name === "libc6")!;
+    const inOs = {
+      ...lodash,
+      package: libc.package,
+      fixedVersions: ["2.36-9+deb12u9"],
+      severity: { rating: "low" as const, ratingSource: "debian", ratingText: "low" },
+      suppressed: false,
+    };
+    const mixed = JSON.parse(CVES_FORMATS.sarif({ ...r, findings: [inOs, ...r.findings] }, {})) as Doc;
+    const run = mixed.runs[0]!;
+    const rule = run.tool.driver.rules.find((x) => x.id === "CVE-2020-8203")!;
+    expect(run.tool.driver.rules.filter((x) => x.id === "CVE-2020-8203")).toHaveLength(1);
+    expect(rule.name).toBe("PackageVulnerability");
+    expect(rule.defaultConfiguration.level).toBe("error");
+    // GHSA's HIGH rating decides (GitHub's band for it, as for any rating that no score chose)
+    expect(rule.properties["security-severity"]).toBe("8.0");
+    expect(rule.properties.tags).toContain("HIGH");
+    expect(rule.help.text).toContain(
+      `Package: ${libc.package.purl}\nPackage severity: LOW\nFixed version: 2.36-9+deb12u9`,
+    );
+    expect(rule.help.text).toContain(
+      `Package: ${lodash.package.purl}\nPackage severity: HIGH\nFixed version: 4.17.19`,
+    );
+    expect(rule.help.markdown).toContain("| CVE-2020-8203 | LOW | libc6 | 2.36-9+deb12u9 |");
+    expect(rule.help.markdown).toContain("| CVE-2020-8203 | HIGH | lodash | 4.17.19 |");
+    // Each result keeps its own finding's level.
+    const levels = run.results.filter((x) => x.ruleId === "CVE-2020-8203").map((x) => x.level);
+    expect(levels).toEqual(["note", "error"]);
+    const osOnly = JSON.parse(CVES_FORMATS.sarif({ ...r, findings: [inOs] }, {})) as Doc;
+    const osRule = osOnly.runs[0]!.tool.driver.rules[0]!;
+    expect(osRule.name).toBe("OsPackageVulnerability");
+    expect(osRule.defaultConfiguration.level).toBe("note");
+    expect(osRule.help.text).not.toContain("Package severity");
+  });
+
   it("a failing SARIF document is rejected by the validator (the check can fail)", () => {
     const schema = JSON.parse(
       readFileSync(fileURLToPath(new URL("./schemas/sarif-schema-2.1.0.json", import.meta.url)), "utf8"),
