@@ -1,4 +1,7 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parseSource } from "../advisory/feeds/index.js";
+import { isAdvisory } from "../advisory/feeds/types.js";
 import { match } from "./matcher.js";
 import { createMemoryStore } from "./memory-store.js";
 import { fixedIn, pkg, record, sbomOf } from "./test-helpers.js";
@@ -363,5 +366,38 @@ describe("enrichment", () => {
       match(sbomOf([b]), createMemoryStore(records())).findings,
     ];
     expect(together).toEqual(alone);
+  });
+});
+
+describe("affected ranges in findings", () => {
+  it("name the interval of a multi-branch range that holds the version (real Go vulndb record)", async () => {
+    const path = fileURLToPath(
+      new URL("../../../shared/corpus/advisories/osv/go-vulndb.osv.jsonl.gz", import.meta.url),
+    );
+    const all = (await parseSource(path, {})).filter(isAdvisory);
+    // GO-2023-1840 (CVE-2023-29403): stdlib, one SEMVER range: introduced 0, fixed 1.19.10,
+    // introduced 1.20.0-0, fixed 1.20.5.
+    const rec = all.find((r) => r.id === "GO-2023-1840")!;
+    expect(rec.affected[0]!.ranges[0]!.events).toHaveLength(4);
+    const store = createMemoryStore([rec]);
+    const ranges = (v: string) =>
+      match(sbomOf([pkg("golang", "stdlib", v)]), store).findings.map((f) => [f.id, f.affectedRanges]);
+    expect(ranges("1.20.4")).toEqual([["CVE-2023-29403", [">=1.20.0-0, <1.20.5"]]]);
+    expect(ranges("1.19.3")).toEqual([["CVE-2023-29403", ["<1.19.10"]]]);
+    expect(ranges("1.20.5")).toEqual([]);
+    // A range of one interval is named whole, as before.
+    const one = createMemoryStore([
+      record("GHSA-x", "osv", [
+        {
+          namespace: "npm",
+          name: "minimist",
+          status: "affected",
+          ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "1.0.0" }, { fixed: "1.2.6" }] }],
+        },
+      ]),
+    ]);
+    expect(match(sbomOf([pkg("npm", "minimist", "1.2.5")]), one).findings[0]!.affectedRanges).toEqual([
+      ">=1.0.0, <1.2.6",
+    ]);
   });
 });

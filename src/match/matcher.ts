@@ -76,6 +76,31 @@ function describedRange(range: AffectedRange): string {
 }
 
 /**
+ * The part of a matched range to report: the whole range when it has one interval (most do), else the
+ * interval that holds the version. Go's records put every release branch in one range
+ * (`<1.24.13, >=1.25.0-0, <1.25.7, >=1.26.0-rc.1, <1.26.0-rc.3`); an image with Go 1.20.4 is affected
+ * through `<1.24.13` alone.
+ */
+function matchedRange(
+  oracle: VersionOracle,
+  namespace: string,
+  version: string,
+  range: AffectedRange,
+): string {
+  let introduced = 0;
+  for (const ev of range.events) if (ev.introduced !== undefined) introduced++;
+  if (introduced <= 1 || !oracle.interval) return describedRange(range);
+  const iv = oracle.interval(namespace, version, range);
+  if (!iv) return describedRange(range);
+  const parts: string[] = [];
+  if (iv.introduced !== undefined) parts.push(`>=${iv.introduced}`);
+  if (iv.fixed !== undefined) parts.push(`<${iv.fixed}`);
+  if (iv.lastAffected !== undefined) parts.push(`<=${iv.lastAffected}`);
+  for (const l of iv.limits) parts.push(`<${l}`);
+  return parts.length ? parts.join(", ") : ">=0";
+}
+
+/**
  * Whether a per-advisory cache entry was made from this candidate's feed and aliases: the caches are
  * keyed by advisory id, and two feeds may use one id (the entry is then rebuilt, not shared).
  */
@@ -260,7 +285,7 @@ export function match(
             if (r.type === "GIT") continue;
             if (oracle.inRange(namespace, version, r)) {
               vulnerable = true;
-              ranges.push(describedRange(r));
+              ranges.push(matchedRange(oracle, namespace, version, r));
               for (const ev of r.events) if (ev.fixed !== undefined) fixed.push(ev.fixed);
             }
           }

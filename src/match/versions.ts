@@ -3,7 +3,7 @@
  * and "compare two versions in this namespace". Backed by src/versioning (one scheme per ecosystem).
  */
 import { schemeFor } from "../versioning/index.js";
-import { inRange, isAffected } from "../versioning/range.js";
+import { inRange, isAffected, type RangeInterval, rangeInterval } from "../versioning/range.js";
 import type { AffectedRange, VersionScheme } from "../versioning/types.js";
 
 export interface VersionOracle {
@@ -11,6 +11,11 @@ export interface VersionOracle {
   affected(namespace: string, version: string, ranges: AffectedRange[], versions: string[]): boolean;
   /** True when `version` falls in `range` (false for a GIT range). Throws on an invalid version. */
   inRange(namespace: string, version: string, range: AffectedRange): boolean;
+  /**
+   * The interval of `range` that holds `version` (undefined outside it), for reports: a range can hold
+   * several. Optional: without it, a report names the whole range. Throws on an invalid version.
+   */
+  interval?(namespace: string, version: string, range: AffectedRange): RangeInterval | undefined;
   /** <0, 0, >0 in the namespace's scheme. Throws on an invalid version. */
   compare(namespace: string, a: string, b: string): number;
 }
@@ -32,6 +37,9 @@ export const defaultVersionOracle: VersionOracle = {
   },
   inRange(namespace, version, range) {
     return inRange(scheme(namespace), version, range);
+  },
+  interval(namespace, version, range) {
+    return rangeInterval(scheme(namespace), version, range);
   },
   compare(namespace, a, b) {
     return scheme(namespace).compare(a, b);

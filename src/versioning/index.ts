@@ -27,7 +27,7 @@ export { golang, isPseudoVersion, parseGolang } from "./golang.js";
 export { compareMaven, type MavenFlavor, maven, mavenCanonical, parseMaven } from "./maven.js";
 export { compareNugetParsed, type NugetVersion, nuget, parseNuget } from "./nuget.js";
 export { parsePep440, pep440 } from "./pep440.js";
-export { inRange, isAffected, satisfiesNpmRange } from "./range.js";
+export { inRange, isAffected, type RangeInterval, rangeInterval, satisfiesNpmRange } from "./range.js";
 export { parseRpm, type RpmVersion, rpm, rpmvercmp } from "./rpm.js";
 export { cargo, compareNpm, npmSatisfies, type SemverOptions, semver } from "./semver.js";
 export {

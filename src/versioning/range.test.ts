@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { apk } from "./apk.js";
 import { deb } from "./deb.js";
 import { pep440 } from "./pep440.js";
-import { inRange, isAffected, satisfiesNpmRange } from "./range.js";
+import { inRange, isAffected, rangeInterval, satisfiesNpmRange } from "./range.js";
 import { semver } from "./semver.js";
 import { type AffectedRange, InvalidVersionError } from "./types.js";
 
@@ -35,6 +35,52 @@ describe("OSV range evaluation", () => {
       isAffected(semver, v, r),
     );
     expect(got).toEqual([false, true, true, false, false, true, true, false, false]);
+  });
+
+  it("rangeInterval names the interval that holds the version, as inRange decides it", () => {
+    // Several release branches in one range, given unsorted; one open-ended, one closed by last_affected.
+    const r = eco(
+      { fixed: "3.2.5" },
+      { introduced: "3.0.0" },
+      { fixed: "1.0.2" },
+      { introduced: "0" },
+      { introduced: "5.0.0" },
+      { last_affected: "4.1.0" },
+      { introduced: "4.0.0" },
+    );
+    const at = (v: string) => rangeInterval(semver, v, r);
+    expect(at("0.9.0")).toEqual({ fixed: "1.0.2", limits: [] });
+    expect(at("1.0.2")).toBeUndefined();
+    expect(at("3.2.4")).toEqual({ introduced: "3.0.0", fixed: "3.2.5", limits: [] });
+    expect(at("4.1.0")).toEqual({ introduced: "4.0.0", lastAffected: "4.1.0", limits: [] });
+    expect(at("4.1.1")).toBeUndefined();
+    expect(at("6.0.0")).toEqual({ introduced: "5.0.0", limits: [] });
+    // Whatever the version, it has an interval exactly when inRange says it is in the range.
+    for (const v of [
+      "0.0.1",
+      "1.0.0",
+      "1.0.2",
+      "2.0.0",
+      "3.0.0",
+      "3.2.5",
+      "4.0.0",
+      "4.1.0",
+      "4.2.0",
+      "5.0.0",
+      "9.9.9",
+    ])
+      expect(at(v) !== undefined, v).toBe(inRange(semver, v, r));
+    // Overlapping introduced events: the interval starts at the first of them.
+    const overlap = eco({ introduced: "1.0.0" }, { introduced: "1.5.0" }, { fixed: "2.0.0" });
+    expect(rangeInterval(semver, "1.7.0", overlap)).toEqual({
+      introduced: "1.0.0",
+      fixed: "2.0.0",
+      limits: [],
+    });
+    // Limits: the version must be below one; a `*` limit is not named.
+    const limited = eco({ introduced: "0" }, { limit: "2.0.0" }, { limit: "*" });
+    expect(rangeInterval(semver, "1.0.0", limited)).toEqual({ limits: ["2.0.0"] });
+    expect(rangeInterval(semver, "1.0.0", { type: "GIT", events: [{ introduced: "0" }] })).toBeUndefined();
   });
 
   it("events are sorted with the scheme (deb ~ and epochs), not as strings", () => {

@@ -112,6 +112,63 @@ export function inRange(scheme: VersionScheme, version: string, range: AffectedR
   return vulnerable;
 }
 
+/** The interval of a range that holds a version: its lower bound (absent for `introduced: "0"`) and its end. */
+export interface RangeInterval {
+  introduced?: string;
+  fixed?: string;
+  lastAffected?: string;
+  /** The range's `limit` events other than `*` (the version is below one of them). */
+  limits: readonly string[];
+}
+
+/**
+ * The interval of `range` that holds `version`, by the same walk as `inRange`; undefined when the
+ * version is outside the range (or the range is GIT). A range with several introduced events (Go's
+ * `<1.24.13`, `>=1.25.0-0, <1.25.7` in one range) has several intervals: this is the one a report
+ * should name. Its lower bound is the introduced event that turned the walk on for the last time, and
+ * its end the first fixed or last_affected event after that one.
+ */
+export function rangeInterval(
+  scheme: VersionScheme,
+  version: string,
+  range: AffectedRange,
+): RangeInterval | undefined {
+  if (range.type === "GIT") return undefined;
+  const s = range.type === "SEMVER" ? (scheme.name === "golang" ? scheme : semver2) : scheme;
+  const { events, limits } = prepare(s, range.events);
+  comparable(s, version);
+  if (!beforeLimits(s, version, limits)) return undefined;
+  let vulnerable = false;
+  let from = -1;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.kind === "introduced") {
+      if (e.zero || s.compare(version, e.version) >= 0) {
+        if (!vulnerable) from = i;
+        vulnerable = true;
+      }
+    } else if (e.kind === "fixed") {
+      if (s.compare(version, e.version) >= 0) vulnerable = false;
+    } else if (s.compare(version, e.version) > 0) vulnerable = false;
+  }
+  if (!vulnerable) return undefined;
+  const start = events[from]!;
+  const out: RangeInterval = { limits: limits.filter((l) => !l.includes("*")) };
+  if (!start.zero) out.introduced = start.version;
+  for (let i = from + 1; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.kind === "fixed") {
+      out.fixed = e.version;
+      break;
+    }
+    if (e.kind === "last_affected") {
+      out.lastAffected = e.version;
+      break;
+    }
+  }
+  return out;
+}
+
 /** An explicit version list, prepared per scheme: its strings, and the equality keys of its valid versions. */
 interface PreparedList {
   readonly strings: ReadonlySet<string>;
