@@ -385,6 +385,30 @@ describe("affected ranges in findings", () => {
     expect(ranges("1.20.4")).toEqual([["CVE-2023-29403", [">=1.20.0-0, <1.20.5"]]]);
     expect(ranges("1.19.3")).toEqual([["CVE-2023-29403", ["<1.19.10"]]]);
     expect(ranges("1.20.5")).toEqual([]);
+    // The fixes named are those above the installed version: 1.19.10 does not fix Go 1.20.4.
+    const fixes = (v: string) =>
+      match(sbomOf([pkg("golang", "stdlib", v)]), store).findings.map((f) => [f.fixedVersions, f.status]);
+    expect(fixes("1.20.4")).toEqual([[["1.20.5"], "fixed"]]);
+    expect(fixes("1.19.3")).toEqual([[["1.19.10", "1.20.5"], "fixed"]]);
+    // A branch with no fix of its own is not fixed, even though an older branch is.
+    const openBranch = createMemoryStore([
+      record("GO-TEST-1", "osv", [
+        {
+          namespace: "golang",
+          name: "stdlib",
+          status: "fixed",
+          fixedVersions: ["1.19.10"],
+          ranges: [
+            {
+              type: "SEMVER",
+              events: [{ introduced: "0" }, { fixed: "1.19.10" }, { introduced: "1.20.0-0" }],
+            },
+          ],
+        },
+      ]),
+    ]);
+    const f = match(sbomOf([pkg("golang", "stdlib", "1.20.4")]), openBranch).findings[0]!;
+    expect([f.affectedRanges, f.fixedVersions, f.status]).toEqual([[">=1.20.0-0"], [], "affected"]);
     // A range of one interval is named whole, as before.
     const one = createMemoryStore([
       record("GHSA-x", "osv", [

@@ -76,6 +76,29 @@ function describedRange(range: AffectedRange): string {
 }
 
 /**
+ * Is `fix` above the installed version? The range was evaluated in its own scheme (SEMVER ranges in
+ * SemVer 2.0), the comparison here is the namespace's: a fix that scheme cannot order is kept, as every
+ * fix was before, rather than costing the finding.
+ */
+function fixAbove(oracle: VersionOracle, namespace: string, version: string, fix: string): boolean {
+  try {
+    return oracle.compare(namespace, version, fix) < 0;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A finding's status from its affected entry's and the fixes above the installed version: `fixed` when
+ * there is one, `affected` when the entry says fixed but every fix it names is for an older branch.
+ */
+function findingStatus(status: AdvisoryStatus, fixes: number): AdvisoryStatus {
+  if (status === "affected" && fixes > 0) return "fixed";
+  if (status === "fixed" && fixes === 0) return "affected";
+  return status;
+}
+
+/**
  * The part of a matched range to report: the whole range when it has one interval (most do), else the
  * interval that holds the version. Go's records put every release branch in one range
  * (`<1.24.13, >=1.25.0-0, <1.25.7, >=1.26.0-rc.1, <1.26.0-rc.3`); an image with Go 1.20.4 is affected
@@ -286,7 +309,11 @@ export function match(
             if (oracle.inRange(namespace, version, r)) {
               vulnerable = true;
               ranges.push(matchedRange(oracle, namespace, version, r));
-              for (const ev of r.events) if (ev.fixed !== undefined) fixed.push(ev.fixed);
+              // Only fixes above the installed version: a range covering several release branches
+              // also names the fixes of older branches (Go 1.20.4 is not fixed by 1.19.10).
+              for (const ev of r.events)
+                if (ev.fixed !== undefined && fixAbove(oracle, namespace, version, ev.fixed))
+                  fixed.push(ev.fixed);
             }
           }
           // the explicit list only when no range holds the version: either makes it affected, and a
@@ -500,7 +527,7 @@ function singleFinding(
     package: findingPackage(pkg),
     installedVersion: version,
     fixedVersions: status === "not_affected" ? [] : unique(h.fixed),
-    status: status === "affected" && h.fixed.length > 0 ? "fixed" : status,
+    status: findingStatus(status, h.fixed.length),
     affectedRanges: unique(h.ranges),
     namespace,
     sources,
@@ -584,7 +611,7 @@ function buildFinding(
     package: findingPackage(pkg),
     installedVersion: version,
     fixedVersions: status === "not_affected" ? [] : [...fixed],
-    status: status === "affected" && fixed.size > 0 ? "fixed" : status,
+    status: findingStatus(status, fixed.size),
     affectedRanges: [...ranges],
     namespace,
     sources: [...sources].sort(),
