@@ -94,22 +94,36 @@ function beforeLimits(scheme: VersionScheme, version: string, limits: readonly s
   return false;
 }
 
+/** The scheme a range's events are ordered in: SEMVER ranges in SemVer 2.0 (Go's scheme for Go). */
+function rangeScheme(scheme: VersionScheme, range: AffectedRange): VersionScheme {
+  return range.type === "SEMVER" ? (scheme.name === "golang" ? scheme : semver2) : scheme;
+}
+
+/**
+ * The evaluation's walk over a prepared (non-GIT) range: the index of the introduced event that turned
+ * it on for the last time when `version` ends inside the range, else -1 (outside it, or not below any
+ * limit). Throws when the version cannot be ordered.
+ */
+function lastOn(s: VersionScheme, version: string, { events, limits }: PreparedRange): number {
+  comparable(s, version);
+  if (!beforeLimits(s, version, limits)) return -1;
+  let from = -1;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.kind === "introduced") {
+      if (from < 0 && (e.zero || s.compare(version, e.version) >= 0)) from = i;
+    } else if (e.kind === "fixed") {
+      if (s.compare(version, e.version) >= 0) from = -1;
+    } else if (s.compare(version, e.version) > 0) from = -1;
+  }
+  return from;
+}
+
 /** Is `version` inside one OSV range? GIT ranges answer false. */
 export function inRange(scheme: VersionScheme, version: string, range: AffectedRange): boolean {
   if (range.type === "GIT") return false;
-  const s = range.type === "SEMVER" ? (scheme.name === "golang" ? scheme : semver2) : scheme;
-  const { events, limits } = prepare(s, range.events);
-  comparable(s, version);
-  if (!beforeLimits(s, version, limits)) return false;
-  let vulnerable = false;
-  for (const e of events) {
-    if (e.kind === "introduced") {
-      if (e.zero || s.compare(version, e.version) >= 0) vulnerable = true;
-    } else if (e.kind === "fixed") {
-      if (s.compare(version, e.version) >= 0) vulnerable = false;
-    } else if (s.compare(version, e.version) > 0) vulnerable = false;
-  }
-  return vulnerable;
+  const s = rangeScheme(scheme, range);
+  return lastOn(s, version, prepare(s, range.events)) >= 0;
 }
 
 /** The interval of a range that holds a version: its lower bound (absent for `introduced: "0"`) and its end. */
@@ -134,24 +148,11 @@ export function rangeInterval(
   range: AffectedRange,
 ): RangeInterval | undefined {
   if (range.type === "GIT") return undefined;
-  const s = range.type === "SEMVER" ? (scheme.name === "golang" ? scheme : semver2) : scheme;
-  const { events, limits } = prepare(s, range.events);
-  comparable(s, version);
-  if (!beforeLimits(s, version, limits)) return undefined;
-  let vulnerable = false;
-  let from = -1;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    if (e.kind === "introduced") {
-      if (e.zero || s.compare(version, e.version) >= 0) {
-        if (!vulnerable) from = i;
-        vulnerable = true;
-      }
-    } else if (e.kind === "fixed") {
-      if (s.compare(version, e.version) >= 0) vulnerable = false;
-    } else if (s.compare(version, e.version) > 0) vulnerable = false;
-  }
-  if (!vulnerable) return undefined;
+  const s = rangeScheme(scheme, range);
+  const prepared = prepare(s, range.events);
+  const from = lastOn(s, version, prepared);
+  if (from < 0) return undefined;
+  const { events, limits } = prepared;
   const start = events[from]!;
   const out: RangeInterval = { limits: limits.filter((l) => !l.includes("*")) };
   if (!start.zero) out.introduced = start.version;
