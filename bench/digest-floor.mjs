@@ -6,45 +6,33 @@
 // one is what its indexing costs beyond Node's start and the digest checks (docs/benchmarks.md).
 //
 //   node bench/digest-floor.mjs ARCHIVE.tar     (exit 0 when every layer matches its diffID)
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { Worker } from "node:worker_threads";
 
+// A damaged archive (or one without a manifest) is a one-line error and exit 1.
+process.on("uncaughtException", (e) => {
+  console.error(`digest-floor: ${e?.message ?? e}`);
+  process.exit(1);
+});
 const file = process.argv[2];
 if (!file) {
   console.error("usage: digest-floor.mjs ARCHIVE.tar");
   process.exit(64);
 }
+// The outer tar is read with Vigil's own header-seeking reader (run `npm run build` first).
+const { seekTarEntries } = await import(new URL("../dist/image/tar-seek.js", import.meta.url).href);
 
-// The outer tar's members: name → data offset and size (ustar prefix and GNU long names).
-const fd = openSync(file, "r");
+// The outer tar's members: name → data offset and size, or the member a link points to.
 const members = new Map();
-const h = Buffer.alloc(512);
-let pos = 0;
-let longName;
-for (;;) {
-  if (readSync(fd, h, 0, 512, pos) < 512 || h[0] === 0) break;
-  const cstr = (a, b) => h.toString("utf8", a, b).replace(/\0.*$/s, "");
-  const size = Number.parseInt(cstr(124, 136).trim() || "0", 8);
-  const type = String.fromCharCode(h[156] || 48);
-  let name = cstr(0, 100);
-  const prefix = h.toString("ascii", 257, 262) === "ustar" ? cstr(345, 500) : "";
-  if (prefix) name = `${prefix}/${name}`;
-  const data = pos + 512;
-  pos = data + Math.ceil(size / 512) * 512;
-  if (type === "L") {
-    const b = Buffer.alloc(size);
-    readSync(fd, b, 0, size, data);
-    longName = b.toString("utf8").replace(/\0.*$/s, "");
-    continue;
-  }
-  if (longName !== undefined) [name, longName] = [longName, undefined];
-  name = posix.normalize(name);
+for (const e of seekTarEntries(file, 0, statSync(file).size, file)) {
+  const name = posix.normalize(e.name);
   // A symbolic link is relative to its own directory; a hard link names another member.
-  if (type === "2") members.set(name, { link: posix.join(posix.dirname(name), cstr(157, 257)) });
-  else if (type === "1") members.set(name, { link: posix.normalize(cstr(157, 257)) });
-  else if (type === "0" || type === "\0") members.set(name, { offset: data, size });
+  if (e.type === "symlink") members.set(name, { link: posix.join(posix.dirname(name), e.linkname) });
+  else if (e.type === "hardlink") members.set(name, { link: posix.normalize(e.linkname) });
+  else if (e.type === "file") members.set(name, { offset: e.dataOffset, size: e.size });
 }
+const fd = openSync(file, "r");
 const member = (name) => {
   let m = members.get(posix.normalize(name));
   for (let hops = 0; m?.link && hops < 8; hops++) m = members.get(m.link);
